@@ -1,0 +1,8 @@
+"""Compiled compute for tinygrad_edu: arrays in, arrays out; no tensors, no autograd.
+
+- `scalar_math`: one plain-Python definition of each scalar function and its derivative;
+- `strided`: how an n-d view sits in a flat buffer, and the index math on it;
+- `ops`: the op codes that name elementwise operations and reductions;
+- `backend`: the interface every device implements;
+- `reference` (NumPy, the definition and test oracle), `cpu` (Numba), `cuda` (numba.cuda).
+"""

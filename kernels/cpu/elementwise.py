@@ -1,0 +1,161 @@
+"""Elementwise kernels: map (one input), zip (two), where (three), each in two shapes.
+
+- `*_contiguous`: every view is row-major with no gaps and the same shape, so element i of
+  the output is element i of each input: `for i: out[i] = f(a[i], b[i])`. The fast path.
+- `*_strided`: any strides (0 = broadcast). The index math runs once per row of the last
+  dimension; the inner loop just adds the last stride:
+  `for row: pa, pb, po = row starts; for j: out[po + j*so] = f(a[pa + j*sa], b[pb + j*sb])`.
+
+Shapes and strides come as int64 arrays (not tuples) so that one compiled kernel per dtype
+combination serves every number of dimensions: fewer compilations on a cold start.
+Each kernel has a `_parallel` twin (`prange` over elements or rows) that the backend uses
+above `PARALLEL_THRESHOLD` elements, where the thread launch cost pays for itself.
+"""
+
+from numba import njit, prange
+
+from kernels.cpu.scalar import (
+    apply_binary,
+    apply_unary,
+    ordinal_to_position,
+    row_start_position,
+)
+
+# Below this many elements the serial kernels win: a parallel launch costs ~5-100 us here.
+PARALLEL_THRESHOLD = 1 << 17
+
+
+@njit(cache=True)
+def map_contiguous(op, x, out):
+    """for i: out[i] = f(x[i])   (x, out: flat arrays of equal length)"""
+    for i in range(out.shape[0]):
+        out[i] = apply_unary(op, x[i])
+
+
+@njit(cache=True, parallel=True)
+def map_contiguous_parallel(op, x, out):
+    """map_contiguous with the loop split across threads."""
+    for i in prange(out.shape[0]):
+        out[i] = apply_unary(op, x[i])
+
+
+@njit(cache=True)
+def zip_contiguous(op, a, b, out):
+    """for i: out[i] = f(a[i], b[i])"""
+    for i in range(out.shape[0]):
+        out[i] = apply_binary(op, a[i], b[i])
+
+
+@njit(cache=True, parallel=True)
+def zip_contiguous_parallel(op, a, b, out):
+    """zip_contiguous with the loop split across threads."""
+    for i in prange(out.shape[0]):
+        out[i] = apply_binary(op, a[i], b[i])
+
+
+@njit(cache=True)
+def zip_scalar(op, a, b_value, out, scalar_first):
+    """for i: out[i] = f(a[i], b) (or f(b, a[i])): a tensor with a single broadcast value."""
+    if scalar_first:
+        for i in range(out.shape[0]):
+            out[i] = apply_binary(op, b_value, a[i])
+    else:
+        for i in range(out.shape[0]):
+            out[i] = apply_binary(op, a[i], b_value)
+
+
+@njit(inline="always")
+def _map_rows(op, first, last, x, x_strides, x_offset, out, out_strides, out_offset, shape):
+    inner = shape[shape.shape[0] - 1]
+    sx = x_strides[x_strides.shape[0] - 1]
+    so = out_strides[out_strides.shape[0] - 1]
+    for row in range(first, last):
+        px = row_start_position(row, shape, x_strides, x_offset)
+        po = row_start_position(row, shape, out_strides, out_offset)
+        for j in range(inner):
+            out[po + j * so] = apply_unary(op, x[px + j * sx])
+
+
+@njit(cache=True)
+def map_strided(op, x, x_strides, x_offset, out, out_strides, out_offset, shape):
+    """for every index i of `shape`: out[pos_out(i)] = f(x[pos_x(i)])"""
+    if shape.shape[0] == 0:
+        out[out_offset] = apply_unary(op, x[x_offset])
+        return
+    inner = shape[shape.shape[0] - 1]
+    if inner == 0:
+        return
+    n_rows = 1
+    for k in range(shape.shape[0] - 1):
+        n_rows *= shape[k]
+    _map_rows(op, 0, n_rows, x, x_strides, x_offset, out, out_strides, out_offset, shape)
+
+
+@njit(cache=True, parallel=True)
+def map_strided_parallel(op, x, x_strides, x_offset, out, out_strides, out_offset, shape):
+    """map_strided with the rows split across threads (needs at least one dimension)."""
+    n_rows = 1
+    for k in range(shape.shape[0] - 1):
+        n_rows *= shape[k]
+    for row in prange(n_rows):
+        _map_rows(op, row, row + 1, x, x_strides, x_offset, out, out_strides, out_offset, shape)
+
+
+@njit(inline="always")
+def _zip_rows(op, first, last, a, a_strides, a_offset, b, b_strides, b_offset,
+              out, out_strides, out_offset, shape):
+    last_dim = shape.shape[0] - 1
+    inner = shape[last_dim]
+    sa = a_strides[last_dim]
+    sb = b_strides[last_dim]
+    so = out_strides[last_dim]
+    for row in range(first, last):
+        pa = row_start_position(row, shape, a_strides, a_offset)
+        pb = row_start_position(row, shape, b_strides, b_offset)
+        po = row_start_position(row, shape, out_strides, out_offset)
+        for j in range(inner):
+            out[po + j * so] = apply_binary(op, a[pa + j * sa], b[pb + j * sb])
+
+
+@njit(cache=True)
+def zip_strided(op, a, a_strides, a_offset, b, b_strides, b_offset,
+                out, out_strides, out_offset, shape):
+    """for every index i of `shape`: out[pos_out(i)] = f(a[pos_a(i)], b[pos_b(i)])"""
+    if shape.shape[0] == 0:
+        out[out_offset] = apply_binary(op, a[a_offset], b[b_offset])
+        return
+    if shape[shape.shape[0] - 1] == 0:
+        return
+    n_rows = 1
+    for k in range(shape.shape[0] - 1):
+        n_rows *= shape[k]
+    _zip_rows(op, 0, n_rows, a, a_strides, a_offset, b, b_strides, b_offset,
+              out, out_strides, out_offset, shape)
+
+
+@njit(cache=True, parallel=True)
+def zip_strided_parallel(op, a, a_strides, a_offset, b, b_strides, b_offset,
+                         out, out_strides, out_offset, shape):
+    """zip_strided with the rows split across threads (needs at least one dimension)."""
+    n_rows = 1
+    for k in range(shape.shape[0] - 1):
+        n_rows *= shape[k]
+    for row in prange(n_rows):
+        _zip_rows(op, row, row + 1, a, a_strides, a_offset, b, b_strides, b_offset,
+                  out, out_strides, out_offset, shape)
+
+
+@njit(cache=True)
+def where_strided(c, c_strides, c_offset, a, a_strides, a_offset, b, b_strides, b_offset,
+                  out, out_strides, out_offset, shape):
+    """for every index i: out[i] = a[i] if c[i] else b[i] (positions from each view's strides)"""
+    n = 1
+    for k in range(shape.shape[0]):
+        n *= shape[k]
+    for ordinal in range(n):
+        pc = ordinal_to_position(ordinal, shape, c_strides, c_offset)
+        pa = ordinal_to_position(ordinal, shape, a_strides, a_offset)
+        pb = ordinal_to_position(ordinal, shape, b_strides, b_offset)
+        po = ordinal_to_position(ordinal, shape, out_strides, out_offset)
+        out[po] = a[pa] if c[pc] else b[pb]
+

@@ -1,0 +1,70 @@
+"""Matrix multiply, three ways, for a learner to compare (benchmarks/matmul.py times them).
+
+All compute out[b, i, j] = sum_p a[b, i, p] * b[b, p, j] for every batch index b.
+
+- `matmul_naive`: the textbook triple loop; the inner loop walks a column of `b`, which
+  jumps across memory, so it is slow.
+- `matmul_tiled`: the same sums, reordered into TILE x TILE blocks that stay in the CPU
+  cache, with the i-p-j loop order (the innermost loop reads `b` and writes `out` along
+  rows), and the row blocks split across threads with `prange`.
+- `matmul_blas`: `np.dot` inside `@njit`, which Numba turns into a call to the BLAS library
+  NumPy ships with: decades of tuning. The default for float32/float64.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+TILE = 64  # a 64x64 float64 block is 32 KiB: a typical L1 data cache
+
+
+@njit(cache=True)
+def matmul_naive(a, b, out):
+    """for batch, i, j: out[batch, i, j] = sum_p a[batch, i, p] * b[batch, p, j]"""
+    n_batch, n, k = a.shape
+    m = b.shape[2]
+    for batch in range(n_batch):
+        for i in range(n):
+            for j in range(m):
+                total = 0.0
+                for p in range(k):
+                    total += a[batch, i, p] * b[batch, p, j]
+                out[batch, i, j] = total
+
+
+@njit(cache=True, parallel=True)
+def matmul_tiled(a, b, out):
+    """The same sums as matmul_naive, blocked into TILE x TILE tiles (see module docstring)."""
+    n_batch, n, k = a.shape
+    m = b.shape[2]
+    n_row_tiles = (n + TILE - 1) // TILE
+    for job in prange(n_batch * n_row_tiles):
+        batch = job // n_row_tiles
+        i0 = (job % n_row_tiles) * TILE
+        i1 = min(i0 + TILE, n)
+        accumulator = np.zeros((i1 - i0, m), dtype=np.float64)
+        for p0 in range(0, k, TILE):
+            p1 = min(p0 + TILE, k)
+            for j0 in range(0, m, TILE):
+                j1 = min(j0 + TILE, m)
+                for i in range(i0, i1):
+                    for p in range(p0, p1):
+                        a_ip = a[batch, i, p]
+                        for j in range(j0, j1):
+                            accumulator[i - i0, j] += a_ip * b[batch, p, j]
+        for i in range(i0, i1):
+            for j in range(m):
+                out[batch, i, j] = accumulator[i - i0, j]
+
+
+@njit(cache=True)
+def matmul_blas(a, b, out):
+    """for batch: out[batch] = np.dot(a[batch], b[batch]) -- BLAS (sgemm/dgemm) via Numba."""
+    for batch in range(a.shape[0]):
+        out[batch] = np.dot(a[batch], b[batch])
+
+
+@njit(cache=True)
+def matmul_blas_2d(a, b, out):
+    """out = np.dot(a, b) for 2-d operands, C- or Fortran-ordered (a transposed view is
+    Fortran-ordered, so `x @ w.T` calls BLAS with a transpose flag instead of copying)."""
+    np.dot(a, b, out)

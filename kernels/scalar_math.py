@@ -1,0 +1,315 @@
+"""Scalar math: one definition of every elementwise function and its derivative.
+
+These are plain Python functions on single numbers. They are used three ways:
+
+- `tinygrad_edu.scalar.Value` calls them directly (pure Python, step one for a learner);
+- `kernels/cpu` compiles them with `numba.njit(inline="always")` inside its loops;
+- `kernels/cuda` compiles them with `numba.cuda.jit(device=True)`.
+
+So the scalar engine and both kernel layers share one definition of, say, `sigmoid` and
+`sigmoid_back`. Every function here must stay inside the subset of Python that Numba
+compiles for both targets: arithmetic, comparisons, `math.*`, no containers, no objects.
+
+Functions here never call each other: Numba compiles each one separately, and a call to
+a plain Python function cannot be compiled.
+
+Naming: `f(x)` is the function; `f_back(x_or_y, grad)` returns `grad * f'(x)`, written in
+terms of whatever is cheapest (the input `x` or the output `y = f(x)`), as the docstring says.
+"""
+
+import math
+
+# ----------------------------------------------------------------------------- unary
+
+
+def neg(x):
+    """-x"""
+    return -x
+
+
+def identity(x):
+    """x (used for plain copies and casts)"""
+    return x
+
+
+def exp(x):
+    """e**x"""
+    return math.exp(x)
+
+
+def log(x):
+    """natural log; log(0) = -inf and log(<0) = nan, as in PyTorch"""
+    if x > 0:
+        return math.log(x)
+    if x == 0:
+        return -math.inf
+    return math.nan
+
+
+def log1p(x):
+    """log(1 + x), accurate for small x"""
+    if x > -1:
+        return math.log1p(x)
+    if x == -1:
+        return -math.inf
+    return math.nan
+
+
+def sqrt(x):
+    """square root; nan for x < 0"""
+    if x >= 0:
+        return math.sqrt(x)
+    return math.nan
+
+
+def rsqrt(x):
+    """1 / sqrt(x); inf at 0, nan for x < 0"""
+    if x > 0:
+        return 1.0 / math.sqrt(x)
+    if x == 0:
+        return math.inf
+    return math.nan
+
+
+def sin(x):
+    """sin(x)"""
+    return math.sin(x)
+
+
+def cos(x):
+    """cos(x)"""
+    return math.cos(x)
+
+
+def tanh(x):
+    """tanh(x)"""
+    return math.tanh(x)
+
+
+def sigmoid(x):
+    """1 / (1 + e**-x), computed without overflow for large |x|"""
+    if x >= 0:
+        z = math.exp(-x)
+        return 1.0 / (1.0 + z)
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def relu(x):
+    """max(x, 0)"""
+    return x if x > 0 else 0.0 * x
+
+
+def sign(x):
+    """-1, 0 or 1 (0 for nan, as PyTorch's sign gives nan... here: sign of a number)"""
+    if x > 0:
+        return 1.0
+    if x < 0:
+        return -1.0
+    return 0.0 * x
+
+
+def reciprocal(x):
+    """1 / x (inf at 0, as in floating point)"""
+    if x == 0:
+        return math.copysign(math.inf, x)
+    return 1.0 / x
+
+
+def logical_not(x):
+    """1 if x == 0 else 0"""
+    return 1 if x == 0 else 0
+
+
+# ----------------------------------------------------------------------------- derivatives
+# Each `*_back` returns grad * f'(.) and is what a backward kernel maps over the tensors.
+
+
+def exp_back(y, grad):
+    """d/dx e**x = e**x = y"""
+    return grad * y
+
+
+def log_back(x, grad):
+    """d/dx log x = 1 / x"""
+    return grad / x
+
+
+def log1p_back(x, grad):
+    """d/dx log(1 + x) = 1 / (1 + x)"""
+    return grad / (1.0 + x)
+
+
+def sqrt_back(y, grad):
+    """d/dx sqrt x = 1 / (2 sqrt x) = 1 / (2 y)"""
+    return grad / (2.0 * y)
+
+
+def rsqrt_back(y, grad):
+    """d/dx x**-1/2 = -1/2 x**-3/2 = -y**3 / 2"""
+    return -0.5 * grad * y * y * y
+
+
+def sin_back(x, grad):
+    """d/dx sin x = cos x"""
+    return grad * math.cos(x)
+
+
+def cos_back(x, grad):
+    """d/dx cos x = -sin x"""
+    return -grad * math.sin(x)
+
+
+def tanh_back(y, grad):
+    """d/dx tanh x = 1 - tanh(x)**2 = 1 - y**2"""
+    return grad * (1.0 - y * y)
+
+
+def sigmoid_back(y, grad):
+    """d/dx sigmoid x = sigmoid(x) (1 - sigmoid(x)) = y (1 - y)"""
+    return grad * y * (1.0 - y)
+
+
+def relu_back(x, grad):
+    """d/dx relu x = 1 if x > 0 else 0 (PyTorch also uses 0 at x == 0)"""
+    return grad if x > 0 else 0.0 * grad
+
+
+def abs_back(x, grad):
+    """d/dx |x| = sign(x) (0 at 0, as in PyTorch)"""
+    if x > 0:
+        return grad
+    if x < 0:
+        return -grad
+    return 0.0 * grad
+
+
+def reciprocal_back(y, grad):
+    """d/dx 1/x = -1/x**2 = -y**2"""
+    return -grad * y * y
+
+
+# ----------------------------------------------------------------------------- binary
+
+
+def add(a, b):
+    """a + b"""
+    return a + b
+
+
+def sub(a, b):
+    """a - b"""
+    return a - b
+
+
+def mul(a, b):
+    """a * b"""
+    return a * b
+
+
+def div(a, b):
+    """a / b (true division; x/0 is +-inf or nan as in IEEE floating point)"""
+    if b == 0:
+        if a == 0 or a != a:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
+
+
+def power(a, b):
+    """a ** b for floats: 0**negative = inf, negative**fraction = nan (as PyTorch)"""
+    if a == 0 and b < 0:
+        return math.inf
+    if a < 0 and b != math.floor(b):
+        return math.nan
+    return a**b
+
+
+def floor_divide(a, b):
+    """floor(a / b), PyTorch's `//` (floor rounding)"""
+    if b == 0:
+        if a == 0 or a != a:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return math.floor(a / b)
+
+
+def remainder(a, b):
+    """a - floor(a / b) * b: the result takes the sign of b, like Python's and PyTorch's %"""
+    if b == 0:
+        return math.nan
+    return a - math.floor(a / b) * b
+
+
+def maximum(a, b):
+    """the larger of a and b; nan if either is nan (PyTorch propagates nan)"""
+    if a != a or b != b:
+        return a + b
+    return a if a >= b else b
+
+
+def minimum(a, b):
+    """the smaller of a and b; nan if either is nan"""
+    if a != a or b != b:
+        return a + b
+    return a if a <= b else b
+
+
+def eq(a, b):
+    """1 if a == b else 0"""
+    return 1 if a == b else 0
+
+
+def ne(a, b):
+    """1 if a != b else 0"""
+    return 1 if a != b else 0
+
+
+def lt(a, b):
+    """1 if a < b else 0"""
+    return 1 if a < b else 0
+
+
+def le(a, b):
+    """1 if a <= b else 0"""
+    return 1 if a <= b else 0
+
+
+def gt(a, b):
+    """1 if a > b else 0"""
+    return 1 if a > b else 0
+
+
+def ge(a, b):
+    """1 if a >= b else 0"""
+    return 1 if a >= b else 0
+
+
+def logical_and(a, b):
+    """1 if both are nonzero"""
+    return 1 if (a != 0 and b != 0) else 0
+
+
+def logical_or(a, b):
+    """1 if either is nonzero"""
+    return 1 if (a != 0 or b != 0) else 0
+
+
+def power_back_base(a, b):
+    """d/da a**b = b * a**(b-1) (times the incoming gradient, applied by the caller)"""
+    if b == 0:
+        return 0.0 * a
+    if a == 0 and b < 1:
+        return math.inf
+    if a < 0 and b != math.floor(b):
+        return math.nan
+    return b * a ** (b - 1)
+
+
+def power_back_exponent(a, y):
+    """d/db a**b = a**b * log(a) = y * log(a); 0 where a == 0 and y == 0 (PyTorch's choice)"""
+    if a == 0 and y == 0:
+        return 0.0 * a
+    if a <= 0:
+        return math.nan
+    return y * math.log(a)

@@ -1,0 +1,177 @@
+"""tinygrad_edu: PyTorch's core rebuilt in readable Python over Numba kernels.
+
+`import tinygrad_edu as torch` runs PyTorch code that stays within what the library covers.
+Start reading at `scalar.py` (autograd on single numbers), then `tensor.py`, `autograd.py`
+and `functions.py`; the compiled kernels live in the top-level `kernels` package.
+"""
+
+from tinygrad_edu import autograd, dtypes
+from tinygrad_edu.tensor import Size, Tensor
+from tinygrad_edu.tensor import Tensor as _T  # the functional forms below are its methods
+from tinygrad_edu.dtypes import (
+    bool_ as bool,  # noqa: A004
+    double,
+    dtype,
+    float,  # noqa: A004
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,  # noqa: A004
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from tinygrad_edu.device import device
+from tinygrad_edu.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tinygrad_edu.creation import (
+    Generator,
+    arange,
+    as_tensor,
+    default_generator,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    get_rng_state,
+    initial_seed,
+    linspace,
+    manual_seed,
+    multinomial,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from tinygrad_edu.composite import (
+    add,
+    all,  # noqa: A004
+    allclose,
+    amax,
+    amin,
+    any,  # noqa: A004
+    argmax,
+    argmin,
+    bmm,
+    clamp,
+    div,
+    dot,
+    eq,
+    equal,
+    floor_divide,
+    ge,
+    gt,
+    isclose,
+    le,
+    log_softmax,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    logsumexp,
+    lt,
+    masked_fill,
+    matmul,
+    max,  # noqa: A004
+    maximum,
+    mean,
+    min,  # noqa: A004
+    minimum,
+    mm,
+    mul,
+    mv,
+    ne,
+    norm,
+    outer,
+    pow,  # noqa: A004
+    prod,
+    remainder,
+    sign,
+    softmax,
+    std,
+    sub,
+    sum,  # noqa: A004
+    var,
+    where,
+)
+from tinygrad_edu.movement import (
+    cat,
+    chunk,
+    flatten,
+    flip,
+    gather,
+    narrow,
+    permute,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    t,
+    transpose,
+    unbind,
+    unsqueeze,
+)
+
+# functional forms of unary methods: torch.exp(x) is x.exp()
+abs = _T.abs  # noqa: A001
+exp = _T.exp
+log = _T.log
+log1p = _T.log1p
+sqrt = _T.sqrt
+rsqrt = _T.rsqrt
+sin = _T.sin
+cos = _T.cos
+tanh = _T.tanh
+sigmoid = _T.sigmoid
+relu = _T.relu
+neg = _T.neg
+reciprocal = _T.reciprocal
+square = _T.square
+clone = _T.clone
+clip = clamp
+concat = concatenate = cat
+multiply, divide, subtract, true_divide = mul, div, sub, div
+
+
+def is_tensor(obj: object) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(x: Tensor) -> int:
+    return x.numel()
+
+
+def is_floating_point(x: Tensor) -> bool:
+    return x.dtype.is_floating_point
+
+
+from tinygrad_edu.legacy import (  # noqa: E402
+    BoolTensor,
+    ByteTensor,
+    DoubleTensor,
+    FloatTensor,
+    IntTensor,
+    LongTensor,
+)
+from tinygrad_edu import cuda  # noqa: E402
+
+__version__ = "0.1.0"

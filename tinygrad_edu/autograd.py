@@ -1,0 +1,382 @@
+"""Reverse-mode automatic differentiation: grad mode, graph nodes, and the backward pass.
+
+The graph: every tensor made by a primitive op while grad mode is on gets a `grad_fn`, the
+`Function` instance that made it. `grad_fn.next_functions` points at the nodes that made
+its inputs (or an `AccumulateGrad` node for a leaf tensor the user created). `backward()`
+walks that graph from the output back to the leaves, in topological order, calling each
+node's `backward(ctx, grad)` once all the gradients flowing into it have arrived.
+
+Differences from PyTorch, on purpose:
+- `create_graph=True` (gradients of gradients) is not supported and raises a clear error:
+  backward formulas here run with grad mode off, which keeps them short and fast.
+- A grad_fn's name is that of the primitive that made the tensor; composite ops (say
+  `mean`) show their last primitive (`DivBackward0`) where PyTorch has a fused kernel
+  (`MeanBackward0`).
+"""
+
+from collections import deque
+from typing import Any, Callable, Sequence
+
+_grad_enabled = True
+Tensor: Any = None  # set by tinygrad_edu/tensor.py (it imports this module)
+
+
+# ---------------------------------------------------------------------------- grad mode
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (the default; False inside `no_grad`)."""
+    return _grad_enabled
+
+
+class set_grad_enabled:  # noqa: N801  (PyTorch's name)
+    """Turn graph recording on or off: as a call, or as a context manager that restores."""
+
+    def __init__(self, mode: bool) -> None:
+        global _grad_enabled
+        self.previous = _grad_enabled
+        _grad_enabled = bool(mode)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self.previous
+
+
+class _GradMode:
+    """Base of no_grad / enable_grad: a context manager and a function decorator."""
+
+    mode = True
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self.previous = _grad_enabled
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self.previous
+
+    def __call__(self, function: Callable) -> Callable:
+        mode = self.mode
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _fresh(mode):
+                return function(*args, **kwargs)
+
+        wrapper.__name__ = function.__name__
+        wrapper.__doc__ = function.__doc__
+        return wrapper
+
+
+class no_grad(_GradMode):  # noqa: N801
+    """Inside `with no_grad():` ops record no graph: for evaluation and parameter updates."""
+
+    mode = False
+
+
+class enable_grad(_GradMode):  # noqa: N801
+    """Turn graph recording back on inside a `no_grad` block."""
+
+    mode = True
+
+
+def _fresh(mode: bool) -> _GradMode:
+    return no_grad() if not mode else enable_grad()
+
+
+# ---------------------------------------------------------------------------- graph nodes
+
+
+class Function:
+    """A primitive op and, once applied, a graph node (`grad_fn`).
+
+    Subclasses write two static methods, side by side:
+        forward(ctx, *inputs, **options) -> Tensor   (computes, may ctx.save_for_backward)
+        backward(ctx, grad) -> one gradient per tensor input (None where not needed)
+    and are used as `MyFunction.apply(*inputs, **options)`, as in PyTorch.
+    """
+
+    def __init__(self) -> None:
+        self.next_functions: tuple = ()
+        self._saved: tuple | None = ()
+        self._saved_versions: tuple = ()
+        self.needs_input_grad: tuple = ()
+
+    # -- what forward calls
+    def save_for_backward(self, *tensors: Any) -> None:
+        """Keep tensors for backward; an in-place change to one of them is caught later."""
+        self._saved = tensors
+        self._saved_versions = tuple(t._storage.version if t is not None else 0 for t in tensors)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The tensors forward saved; raises if freed by a backward or modified in place."""
+        if self._saved is None:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or "
+                "if you need to access saved tensors after calling backward.")
+        for tensor, version in zip(self._saved, self._saved_versions):
+            if tensor is not None and tensor._storage.version != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [{tensor.type()} {list(tensor.shape)}], which is "
+                    f"saved by {self.name()}; is at version {tensor._storage.version}; expected "
+                    f"version {version} instead.")
+        return self._saved
+
+    # -- graph plumbing
+    @classmethod
+    def apply(cls, *inputs: Any, **options: Any) -> Any:
+        """Run forward; when grad mode is on and an input requires grad, record the node."""
+        ctx = cls()
+        output = cls.forward(ctx, *inputs, **options)
+        if not _grad_enabled:
+            return output
+        edges = []
+        needs = []
+        for value in inputs:
+            if isinstance(value, Tensor):
+                needs.append(value._requires_grad)
+                edges.append(_edge(value))
+        if not any(needs):
+            return output
+        ctx.next_functions = tuple(edges)
+        ctx.needs_input_grad = tuple(needs)
+        if isinstance(output, tuple):
+            for index, tensor in enumerate(output):
+                tensor._requires_grad = True
+                tensor.grad_fn = ctx
+                tensor._output_nr = index
+        else:
+            output._requires_grad = True
+            output.grad_fn = ctx
+        return output
+
+    @staticmethod
+    def forward(ctx: "Function", *inputs: Any, **options: Any) -> Any:
+        raise TypeError("a Function subclass must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx: "Function", *grads: Any) -> Any:
+        raise TypeError("a Function subclass must define backward(ctx, grad)")
+
+    def name(self) -> str:
+        """PyTorch's node name: `MulBackward0` for the primitive `Mul`."""
+        return type(self).__name__ + "Backward0"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def register_hook(self, hook: Callable) -> None:
+        """Hooks on the node itself: hook(grad_inputs, grad_outputs) after backward."""
+        self.__dict__.setdefault("_node_hooks", []).append(hook)
+
+
+class AccumulateGrad:
+    """The node at a leaf: adds the incoming gradient into `variable.grad`."""
+
+    next_functions = ()
+
+    def __init__(self, variable: Any) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "struct torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def _edge(tensor: Any) -> tuple:
+    """(node, output number) that a gradient for `tensor` flows into; (None, 0) if none."""
+    if not tensor._requires_grad:
+        return (None, 0)
+    if tensor.grad_fn is None:
+        return (AccumulateGrad(tensor), 0)
+    return (tensor.grad_fn, tensor._output_nr)
+
+
+# ---------------------------------------------------------------------------- backward
+
+
+def _add(a: Any, b: Any) -> Any:
+    return b if a is None else a + b
+
+
+def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
+                 capture: dict | None = None, capture_nodes: dict | None = None) -> None:
+    """Propagate `grads` from the `roots` tensors to every leaf (Kahn's topological order).
+
+    With `capture` (a dict {id(tensor): None} of wanted tensors), gradients are stored there
+    instead of being accumulated into `.grad`: that is `autograd.grad`. `capture_nodes` maps
+    (id(grad_fn), output number) of wanted non-leaf tensors to their id in `capture`.
+    """
+    # 1. Count, for each node, how many edges from reachable nodes point at it.
+    start = []
+    for root in roots:
+        start.append(_edge(root))
+    dependencies: dict = {}
+    seen = set()
+    stack = [node for node, _ in start if node is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for child, _ in node.next_functions:
+            if child is not None:
+                dependencies[child] = dependencies.get(child, 0) + 1
+                stack.append(child)
+
+    # 2. Seed the gradient buffers with the roots' gradients.
+    buffers: dict = {}
+    for (node, number), grad in zip(start, grads):
+        if node is not None:
+            slots = buffers.setdefault(node, {})
+            slots[number] = _add(slots.get(number), grad)
+    ready = deque(node for node in buffers if dependencies.get(node, 0) == 0)
+    delivered_storages: set = set()
+
+    # 3. Run each node once all its inputs have arrived.
+    with no_grad():
+        while ready:
+            node = ready.popleft()
+            slots = buffers.pop(node)
+            if isinstance(node, AccumulateGrad):
+                _accumulate(node.variable, slots[0], capture, delivered_storages)
+                continue
+            output_grads = _prepare_output_grads(node, slots, capture, capture_nodes)
+            input_grads = node.backward(node, *output_grads)
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            for hook in node.__dict__.get("_node_hooks", ()):
+                hook(input_grads, output_grads)
+            if not retain_graph:
+                node._saved = None
+            for (child, number), grad in zip(node.next_functions, input_grads):
+                if child is None:
+                    continue
+                if grad is not None:
+                    child_slots = buffers.setdefault(child, {})
+                    child_slots[number] = _add(child_slots.get(number), grad)
+                dependencies[child] -= 1
+                if dependencies[child] == 0:
+                    if child in buffers:
+                        ready.append(child)
+
+
+def _prepare_output_grads(node: Function, slots: dict, capture: dict | None,
+                          capture_nodes: dict | None) -> list:
+    """The node's output gradients in order: hooks applied, retained, captured, zeros filled."""
+    count = max(slots) + 1
+    for index in range(count):
+        grad = slots.get(index)
+        for hook in node.__dict__.get("_tensor_hooks", {}).get(index, ()):
+            result = hook(grad)
+            if result is not None:
+                grad = result
+        retained = node.__dict__.get("_retained", {}).get(index)
+        tensor = retained() if retained is not None else None
+        if tensor is not None and grad is not None:
+            if capture is None:
+                tensor.grad = grad.clone() if tensor.grad is None else tensor.grad + grad
+        if capture_nodes and (id(node), index) in capture_nodes:
+            capture[capture_nodes[(id(node), index)]] = grad
+        slots[index] = grad
+    return [slots.get(index) for index in range(count)]
+
+
+def _accumulate(variable: Any, grad: Any, capture: dict | None, delivered: set) -> None:
+    """Leaf: run its hooks, then `variable.grad += grad` (or capture it for autograd.grad)."""
+    for hook in variable._hooks or ():
+        result = hook(grad)
+        if result is not None:
+            grad = result
+    if capture is not None:
+        if id(variable) in capture:
+            previous = capture[id(variable)]
+            capture[id(variable)] = grad if previous is None else previous + grad
+        return
+    if variable.grad is None:
+        # One gradient tensor can reach several leaves (a + b gives both the same): copy
+        # it the second time so that leaves never share a .grad.
+        if id(grad._storage) in delivered:
+            grad = grad.clone()
+        delivered.add(id(grad._storage))
+        variable.grad = grad.detach()
+    else:
+        variable.grad = variable.grad + grad
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Any = None) -> None:
+    """Compute and accumulate gradients of `tensors` into the leaves' `.grad`."""
+    if create_graph:
+        raise RuntimeError("create_graph=True (higher-order gradients) is not supported by "
+                           "tinygrad_edu; PyTorch supports it.")
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    grads = [_root_grad(t, g) for t, g in zip(tensors, grad_tensors)]
+    capture = None
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        capture = {id(t): None for t in inputs}
+    run_backward(tensors, grads, bool(retain_graph), capture)
+    if capture is not None:
+        for tensor in inputs:
+            grad = capture[id(tensor)]
+            if grad is not None:
+                tensor.grad = grad.detach() if tensor.grad is None else tensor.grad + grad
+
+
+def _root_grad(tensor: Any, grad: Any) -> Any:
+    if not tensor._requires_grad:
+        raise RuntimeError("element 0 of tensors does not require grad and does not have a "
+                           "grad_fn")
+    if grad is None:
+        if tensor.numel() != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        return Tensor._ones_like(tensor)
+    if not isinstance(grad, Tensor):
+        raise TypeError(f"gradient must be a Tensor, got {type(grad).__name__}")
+    if tuple(grad.shape) != tuple(tensor.shape):
+        raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {grad.shape} and "
+                           f"output[0] has a shape of {tensor.shape}.")
+    return grad.detach()
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+    """d(outputs)/d(inputs) as a tuple of tensors, without touching any `.grad`."""
+    if create_graph:
+        raise RuntimeError("create_graph=True (higher-order gradients) is not supported by "
+                           "tinygrad_edu; PyTorch supports it.")
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single_input = isinstance(inputs, Tensor)
+    inputs = [inputs] if single_input else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    for tensor in inputs:
+        if not tensor._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    grads = [_root_grad(t, g) for t, g in zip(outputs, grad_outputs)]
+    capture = {id(t): None for t in inputs}
+    # a non-leaf input is captured when the node that made it runs
+    capture_nodes = {(id(t.grad_fn), t._output_nr): id(t) for t in inputs if t.grad_fn}
+    run_backward(outputs, grads, bool(retain_graph), capture, capture_nodes)
+    result = []
+    for index, tensor in enumerate(inputs):
+        value = capture[id(tensor)]
+        if value is None and not allow_unused:
+            raise RuntimeError(f"One of the differentiated Tensors (input {index}) appears to "
+                               "not have been used in the graph. Set allow_unused=True if this "
+                               "is the desired behavior.")
+        result.append(value)
+    return tuple(result)

@@ -1,0 +1,559 @@
+"""Ops composed from the primitives in functions.py: no backward of their own.
+
+Autograd differentiates these for free, because every step is a primitive that knows its
+gradient. Read `mean` as "a Sum, then a Div": that is exactly the graph it records.
+"""
+
+import builtins
+from collections import namedtuple
+from typing import Any
+
+from kernels import ops
+from kernels.strided import contiguous_strides, numel
+from tinygrad_edu import autograd, dispatch, dtypes
+from tinygrad_edu import functions as F
+from tinygrad_edu import tensor as tensor_module
+
+
+def _is_tensor(value: Any) -> bool:
+    return isinstance(value, tensor_module.Tensor)
+
+
+# ---------------------------------------------------------------------------- operands
+
+_scalar_cache: dict = {}
+
+
+def scalar_tensor(value: Any, dtype: dtypes.dtype, like: Any) -> Any:
+    """A 0-d tensor holding a Python number, on like's device (cached: they never change)."""
+    key = (type(value), value, dtype.name, like._storage.device)
+    tensor = _scalar_cache.get(key)
+    if tensor is None:
+        buffer = like._storage.backend.full(1, value, dtype.numpy)
+        tensor = tensor_module.Tensor._from_buffer(buffer, (), dtype, like._storage.device,
+                                                   like._storage.backend)
+        if len(_scalar_cache) < 1024:
+            _scalar_cache[key] = tensor
+    return tensor
+
+
+def promote(a: Any, b: Any) -> tuple:
+    """(a, b) as tensors on one device, and PyTorch's result dtype (see dtypes.result_type)."""
+    if _is_tensor(a) and _is_tensor(b):
+        if a.dtype is b.dtype:
+            return a, b, a.dtype
+        ranks: tuple = ([], [])
+        ranks[0 if a._shape else 1].append(a.dtype)
+        ranks[0 if b._shape else 1].append(b.dtype)
+        return a, b, dtypes.result_type(ranks[0], ranks[1], [])
+    if _is_tensor(a):
+        tensor, number, number_first = a, b, False
+    elif _is_tensor(b):
+        tensor, number, number_first = b, a, True
+    else:
+        raise TypeError(f"expected a Tensor operand, got {type(a).__name__} and "
+                        f"{type(b).__name__}")
+    if not isinstance(number, (builtins.int, builtins.float, builtins.bool)):
+        if hasattr(number, "item") and getattr(number, "ndim", 1) == 0:
+            number = number.item()
+        else:
+            raise TypeError(f"unsupported operand type for a Tensor op: "
+                            f"'{type(number).__name__}'")
+    ranked = ([tensor.dtype], []) if tensor._shape else ([], [tensor.dtype])
+    dtype = dtypes.result_type(ranked[0], ranked[1], [dtypes.scalar_dtype(number)])
+    other = scalar_tensor(number, dtype, tensor)
+    return (other, tensor, dtype) if number_first else (tensor, other, dtype)
+
+
+# ---------------------------------------------------------------------------- arithmetic
+
+
+def add(a: Any, b: Any, alpha: Any = 1) -> Any:
+    """a + alpha * b"""
+    if alpha != 1:
+        b = mul(b, alpha)
+    a, b, dtype = promote(a, b)
+    return F.Add.apply(a, b, dtype=dtype)
+
+
+def sub(a: Any, b: Any, alpha: Any = 1) -> Any:
+    """a - alpha * b"""
+    if alpha != 1:
+        b = mul(b, alpha)
+    a, b, dtype = promote(a, b)
+    if dtype is dtypes.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    return F.Sub.apply(a, b, dtype=dtype)
+
+
+def mul(a: Any, b: Any) -> Any:
+    """a * b"""
+    a, b, dtype = promote(a, b)
+    return F.Mul.apply(a, b, dtype=dtype)
+
+
+def div(a: Any, b: Any, rounding_mode: str | None = None) -> Any:
+    """a / b (true division: integers give the default float dtype)"""
+    if rounding_mode == "floor":
+        return floor_divide(a, b)
+    if rounding_mode == "trunc":
+        quotient = div(a, b)
+        return where(quotient < 0, -floor_divide(-quotient, 1), floor_divide(quotient, 1))
+    a, b, dtype = promote(a, b)
+    if not dtype.is_floating_point:
+        dtype = dtypes.get_default_dtype()
+    return F.Div.apply(a, b, dtype=dtype)
+
+
+def pow(a: Any, b: Any) -> Any:  # noqa: A001
+    """a ** b"""
+    a, b, dtype = promote(a, b)
+    return F.Pow.apply(a, b, dtype=dtype)
+
+
+def _no_grad_binary(op: int, a: Any, b: Any, result: dtypes.dtype | None = None) -> Any:
+    """A binary op with no gradient (comparisons, floor division, remainder, logic)."""
+    a, b, dtype = promote(a, b)
+    return dispatch.binary(op, a, b, result or dtype, "op")
+
+
+def floor_divide(a: Any, b: Any) -> Any:
+    """floor(a / b) (no gradient, as PyTorch)"""
+    return _no_grad_binary(ops.FLOOR_DIVIDE, a, b)
+
+
+def remainder(a: Any, b: Any) -> Any:
+    """a - floor(a / b) * b, sign of b (no gradient here; PyTorch gives one for a)"""
+    return _no_grad_binary(ops.REMAINDER, a, b)
+
+
+def eq(a: Any, b: Any) -> Any:
+    return _no_grad_binary(ops.EQ, a, b, dtypes.bool_)
+
+
+def ne(a: Any, b: Any) -> Any:
+    return _no_grad_binary(ops.NE, a, b, dtypes.bool_)
+
+
+def lt(a: Any, b: Any) -> Any:
+    return _no_grad_binary(ops.LT, a, b, dtypes.bool_)
+
+
+def le(a: Any, b: Any) -> Any:
+    return _no_grad_binary(ops.LE, a, b, dtypes.bool_)
+
+
+def gt(a: Any, b: Any) -> Any:
+    return _no_grad_binary(ops.GT, a, b, dtypes.bool_)
+
+
+def ge(a: Any, b: Any) -> Any:
+    return _no_grad_binary(ops.GE, a, b, dtypes.bool_)
+
+
+def logical_and(a: Any, b: Any) -> Any:
+    return _no_grad_binary(ops.LOGICAL_AND, a, b, dtypes.bool_)
+
+
+def logical_or(a: Any, b: Any) -> Any:
+    return _no_grad_binary(ops.LOGICAL_OR, a, b, dtypes.bool_)
+
+
+def logical_xor(a: Any, b: Any) -> Any:
+    return _no_grad_binary(ops.NE, ne(a, 0), ne(b, 0), dtypes.bool_)
+
+
+def logical_not(x: Any) -> Any:
+    return dispatch.unary(ops.LOGICAL_NOT, x, dtypes.bool_)
+
+
+def maximum(a: Any, b: Any) -> Any:
+    a, b, dtype = promote(a, b)
+    return F.Maximum.apply(a, b, dtype=dtype)
+
+
+def minimum(a: Any, b: Any) -> Any:
+    a, b, dtype = promote(a, b)
+    return F.Minimum.apply(a, b, dtype=dtype)
+
+
+def where(condition: Any, a: Any, b: Any) -> Any:
+    """a where condition else b (broadcasting all three)"""
+    if not _is_tensor(a) and not _is_tensor(b):
+        a = scalar_tensor(a, dtypes.scalar_dtype(a), condition)
+    a, b, dtype = promote(a, b)
+    if condition.dtype is not dtypes.bool_:
+        condition = condition != 0
+    return F.Where.apply(condition, a, b, dtype=dtype)
+
+
+def masked_fill(x: Any, mask: Any, value: Any) -> Any:
+    """x with value wherever mask is True"""
+    if _is_tensor(value):
+        value = value.to(x.dtype)
+    else:
+        value = scalar_tensor(value, x.dtype, x)
+    return F.Where.apply(mask.bool() if mask.dtype is not dtypes.bool_ else mask, value, x,
+                         dtype=x.dtype)
+
+
+def clamp(x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+    """min(max(x, min), max); the gradient is 0 where x was clamped (on a tie: passes)"""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    result = x
+    if min is not None:
+        result = where(result >= min, result, min if _is_tensor(min) else
+                       scalar_tensor(min, x.dtype, x).expand(x._shape))
+    if max is not None:
+        result = where(result <= max, result, max if _is_tensor(max) else
+                       scalar_tensor(max, x.dtype, x).expand(x._shape))
+    return result
+
+
+def sign(x: Any) -> Any:
+    return F.Sign.apply(x)
+
+
+# ---------------------------------------------------------------------------- reductions
+
+
+def _axes(x: Any, dim: Any) -> tuple:
+    """dim (None, int, or a sequence) as sorted non-negative axes; None means all."""
+    if dim is None:
+        return tuple(range(x.ndim))
+    if isinstance(dim, builtins.int):
+        dim = (dim,)
+    axes = sorted({tensor_module._axis(d, x.ndim) for d in dim})
+    return tuple(a for a in axes if a < x.ndim) if x.ndim else ()
+
+
+def sum(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:  # noqa: A001
+    """sum over dim (all by default); bool and integer tensors sum to int64, as PyTorch"""
+    if dtype is not None:
+        result_dtype = dtypes.to_dtype(dtype)
+    elif x.dtype.is_floating_point:
+        result_dtype = x.dtype
+    else:
+        result_dtype = dtypes.int64
+    if dtype is not None and result_dtype is not x.dtype:
+        x = x.to(result_dtype)
+    return F.Sum.apply(x, axes=_axes(x, dim), keepdim=keepdim, dtype=result_dtype)
+
+
+def mean(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+    """sum / count over dim"""
+    if dtype is not None:
+        x = x.to(dtypes.to_dtype(dtype))
+    if not x.dtype.is_floating_point:
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either "
+                           f"a floating point or complex dtype. Got: {x.type()[6:-6]}")
+    axes = _axes(x, dim)
+    count = numel(tuple(x._shape[a] for a in axes))
+    return div(sum(x, axes, keepdim), count if count else float("nan"))
+
+
+def var(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
+        correction: Any = None) -> Any:
+    """sum((x - mean)**2) / (N - correction), correction 1 (Bessel) unless unbiased=False"""
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    axes = _axes(x, dim)
+    count = numel(tuple(x._shape[a] for a in axes))
+    centered = sub(x, mean(x, axes, keepdim=True))
+    return div(sum(mul(centered, centered), axes, keepdim), builtins.max(count - correction, 0))
+
+
+def std(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
+        correction: Any = None) -> Any:
+    """sqrt(var)"""
+    return F.Sqrt.apply(var(x, dim, unbiased, keepdim, correction))
+
+
+def norm(x: Any, p: Any = 2, dim: Any = None, keepdim: bool = False) -> Any:
+    """(sum |x|**p)**(1/p); p may be 'fro', inf or -inf"""
+    if p == "fro" or p == 2:
+        return F.Sqrt.apply(sum(mul(x, x), dim, keepdim))
+    if p == float("inf"):
+        return amax(F.Abs.apply(x), dim, keepdim)
+    if p == float("-inf"):
+        return amin(F.Abs.apply(x), dim, keepdim)
+    if p == 1:
+        return sum(F.Abs.apply(x), dim, keepdim)
+    return pow(sum(pow(F.Abs.apply(x), p), dim, keepdim), 1.0 / p)
+
+
+def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
+    """log(sum(exp(x))) computed as m + log(sum(exp(x - m))), m = max: no overflow"""
+    axes = _axes(x, dim)
+    with autograd.no_grad():
+        shift = amax(x, axes, keepdim=True)
+        shift = where(F.Abs.apply(shift) == float("inf"), 0.0, shift)
+    total = sum(F.Exp.apply(sub(x, shift)), axes, keepdim=True)
+    result = add(F.Log.apply(total), shift)
+    return result if keepdim else _squeeze_axes(result, axes)
+
+
+def prod(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+    """product over dim; gradient = product of the other elements (exact with zeros)"""
+    if dtype is not None:
+        x = x.to(dtypes.to_dtype(dtype))
+    axes = _axes(x, dim)
+    if not x._requires_grad or not autograd._grad_enabled:
+        result_dtype = x.dtype if x.dtype.is_floating_point else dtypes.int64
+        out = dispatch.reduce(ops.PROD, x, axes, result_dtype)
+        if keepdim:
+            shape = F._keepdim_shape(x._shape, axes)
+            out = out._view_of(shape, contiguous_strides(shape), 0)
+            out._base = None
+        return out
+    # product of the non-zero elements times 0**(number of zeros), all differentiable
+    is_zero = eq(x, 0)
+    nonzero = where(is_zero, scalar_tensor(1.0, x.dtype, x).expand(x._shape), x)
+    zeros = sum(is_zero, axes, keepdim=True)
+    log_free = exp(sum(log(F.Abs.apply(nonzero)), axes, keepdim=True))
+    negatives = sum(lt(nonzero, 0), axes, keepdim=True)
+    signed = where(remainder(negatives, 2) == 1, neg(log_free), log_free)
+    result = where(zeros == 0, signed, mul(signed, sum(mul(x, 0.0), axes, keepdim=True)))
+    return result if keepdim else _squeeze_axes(result, axes)
+
+
+def amax(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    _check_nonempty(x, dim, "amax")
+    return F.Amax.apply(x, axes=_axes(x, dim), keepdim=keepdim)
+
+
+def amin(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    _check_nonempty(x, dim, "amin")
+    return F.Amin.apply(x, axes=_axes(x, dim), keepdim=keepdim)
+
+
+def _check_nonempty(x: Any, dim: Any, name: str) -> None:
+    if numel(tuple(x._shape[a] for a in _axes(x, dim))) == 0 or x.numel() == 0:
+        raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                         "== 0. Specify the reduction dim with the 'dim' argument.")
+
+
+MaxResult = namedtuple("max", ["values", "indices"])
+MinResult = namedtuple("min", ["values", "indices"])
+
+
+def max(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """max of all elements; with dim: (values, indices); with a tensor: elementwise maximum"""
+    if _is_tensor(dim):
+        return maximum(x, dim)
+    if dim is None:
+        return amax(x)
+    return MaxResult(*_extreme_along(x, dim, keepdim, ops.ARGMAX))
+
+
+def min(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """min of all elements; with dim: (values, indices); with a tensor: elementwise minimum"""
+    if _is_tensor(dim):
+        return minimum(x, dim)
+    if dim is None:
+        return amin(x)
+    return MinResult(*_extreme_along(x, dim, keepdim, ops.ARGMIN))
+
+
+def _extreme_along(x: Any, dim: int, keepdim: bool, op: int) -> tuple:
+    axis = tensor_module._axis(dim, x.ndim)
+    if x.ndim == 0:
+        return x.clone(), dispatch.full_like(x, (), 0, dtypes.int64)
+    if x._shape[axis] == 0:
+        raise IndexError(f"max(): Expected reduction dim {dim} to have non-zero size.")
+    indices = dispatch.arg_reduce(op, x, axis)
+    kept_indices = unsqueeze(indices, axis)
+    values = gather(x, axis, kept_indices)
+    if keepdim:
+        return values, kept_indices
+    return _squeeze_axes(values, (axis,)), indices
+
+
+def argmax(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    return _arg(x, dim, keepdim, ops.ARGMAX)
+
+
+def argmin(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    return _arg(x, dim, keepdim, ops.ARGMIN)
+
+
+def _arg(x: Any, dim: Any, keepdim: bool, op: int) -> Any:
+    if dim is None:
+        flat = reshape(x.detach(), (-1,))
+        return dispatch.arg_reduce(op, flat, 0)
+    axis = tensor_module._axis(dim, x.ndim)
+    result = dispatch.arg_reduce(op, x, axis)
+    return unsqueeze(result, axis) if keepdim else result
+
+
+def any(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """True where any element (over dim) is non-zero"""
+    flags = ne(x, 0)
+    out = dispatch.reduce(ops.MAX, flags, _axes(x, dim), dtypes.bool_)
+    return _keep(out, x, dim, keepdim)
+
+
+def all(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """True where every element (over dim) is non-zero"""
+    flags = ne(x, 0)
+    if x.numel() == 0:
+        out = dispatch.reduce(ops.PROD, flags, _axes(x, dim), dtypes.bool_)
+    else:
+        out = dispatch.reduce(ops.MIN, flags, _axes(x, dim), dtypes.bool_)
+    return _keep(out, x, dim, keepdim)
+
+
+def _keep(out: Any, x: Any, dim: Any, keepdim: bool) -> Any:
+    if not keepdim:
+        return out
+    shape = F._keepdim_shape(x._shape, _axes(x, dim))
+    result = out._view_of(shape, contiguous_strides(shape), 0)
+    result._base = None
+    return result
+
+
+# ---------------------------------------------------------------------------- unary math
+
+
+def exp(x: Any) -> Any:
+    return F.Exp.apply(x)
+
+
+def log(x: Any) -> Any:
+    return F.Log.apply(x)
+
+
+def neg(x: Any) -> Any:
+    if x.dtype is dtypes.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    return F.Neg.apply(x)
+
+
+# ---------------------------------------------------------------------------- matmul
+
+
+def matmul(a: Any, b: Any) -> Any:
+    """a @ b with PyTorch's rules: 1-d operands are vectors, leading dims broadcast"""
+    if not (_is_tensor(a) and _is_tensor(b)):
+        raise TypeError("matmul(): argument 'other' must be Tensor, not "
+                        f"{type(b if _is_tensor(a) else a).__name__}")
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{a.ndim}D and {b.ndim}D")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{a.dtype.name} != {b.dtype.name}")
+    dispatch.same_device("matmul", a, b)
+    a2 = unsqueeze(a, 0) if a.ndim == 1 else a
+    b2 = unsqueeze(b, -1) if b.ndim == 1 else b
+    if a2._shape[-1] != b2._shape[-2]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
+                           f"({'x'.join(map(str, a2._shape))} and "
+                           f"{'x'.join(map(str, b2._shape))})")
+    batch = dispatch.broadcast("matmul", _shell(a2._shape[:-2]), _shell(b2._shape[:-2]))
+    if a2._shape[:-2] != batch:
+        a2 = expand(a2, batch + a2._shape[-2:])
+    if b2._shape[:-2] != batch:
+        b2 = expand(b2, batch + b2._shape[-2:])
+    out = F.Mm.apply(a2, b2, dtype=a.dtype)
+    if a.ndim == 1:
+        out = _squeeze_axes(out, (out.ndim - 2,))
+    if b.ndim == 1:
+        out = _squeeze_axes(out, (out.ndim - 1,))
+    return out
+
+
+class _shell:  # noqa: N801  (a stand-in with a shape, for dispatch.broadcast)
+    def __init__(self, shape: tuple) -> None:
+        self._shape = shape
+
+
+def mm(a: Any, b: Any) -> Any:
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError(f"mm: expected 2D tensors, got {a.ndim}D and {b.ndim}D")
+    return matmul(a, b)
+
+
+def bmm(a: Any, b: Any) -> Any:
+    if a.ndim != 3 or b.ndim != 3:
+        raise RuntimeError(f"bmm: expected 3D tensors, got {a.ndim}D and {b.ndim}D")
+    if a._shape[0] != b._shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: {a._shape[0]} and {b._shape[0]}")
+    return matmul(a, b)
+
+
+def mv(a: Any, v: Any) -> Any:
+    if a.ndim != 2 or v.ndim != 1:
+        raise RuntimeError(f"mv: expected a 2D matrix and a 1D vector, got {a.ndim}D and "
+                           f"{v.ndim}D")
+    return matmul(a, v)
+
+
+def dot(a: Any, b: Any) -> Any:
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a._shape != b._shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a._shape[0]}] and src "
+                           f"[{b._shape[0]}] to have the same number of elements, but got "
+                           f"{a._shape[0]} and {b._shape[0]} elements respectively")
+    return matmul(a, b)
+
+
+def outer(a: Any, b: Any) -> Any:
+    return mul(unsqueeze(a, 1), unsqueeze(b, 0))
+
+
+def softmax(x: Any, dim: int, dtype: Any = None) -> Any:
+    if dtype is not None:
+        x = x.to(dtypes.to_dtype(dtype))
+    if not x.dtype.is_floating_point:
+        x = x.to(dtypes.get_default_dtype())
+    if x.ndim == 0:
+        return F.Softmax.apply(unsqueeze(x, 0), dim=0).reshape(())
+    return F.Softmax.apply(x, dim=tensor_module._axis(dim, x.ndim))
+
+
+def log_softmax(x: Any, dim: int, dtype: Any = None) -> Any:
+    if dtype is not None:
+        x = x.to(dtypes.to_dtype(dtype))
+    if not x.dtype.is_floating_point:
+        x = x.to(dtypes.get_default_dtype())
+    if x.ndim == 0:
+        return F.LogSoftmax.apply(unsqueeze(x, 0), dim=0).reshape(())
+    return F.LogSoftmax.apply(x, dim=tensor_module._axis(dim, x.ndim))
+
+
+from tinygrad_edu.movement import (  # noqa: E402  (movement uses the helpers above)
+    _squeeze_axes,
+    expand,
+    gather,
+    reshape,
+    unsqueeze,
+)
+
+
+def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Any:
+    """|a - b| <= atol + rtol * |b| elementwise (nan == nan only with equal_nan)"""
+    with autograd.no_grad():
+        a, b, dtype = promote(a, b)
+        difference = F.Abs.apply(sub(a.to(dtypes.float64), b.to(dtypes.float64)))
+        close = le(difference, add(mul(F.Abs.apply(b.to(dtypes.float64)), rtol), atol))
+        close = logical_or(close, eq(a, b))
+        if equal_nan:
+            close = logical_or(close, logical_and(ne(a, a), ne(b, b)))
+        return close
+
+
+def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    return builtins.bool(all(isclose(a, b, rtol, atol, equal_nan)).item())
+
+
+def equal(a: Any, b: Any) -> bool:
+    """True when a and b have the same shape and the same values."""
+    return a._shape == b._shape and builtins.bool(all(eq(a, b)).item())

@@ -1,0 +1,51 @@
+"""PyTorch-style printing: `tensor([[1., 2.]], requires_grad=True)`.
+
+Floats print with 4 decimals (`0.1000`), as `1.` when every value is a whole number, and in
+scientific notation when the values span more than 1000x or are very large or small.
+"""
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu import dtypes
+
+
+def _float_formatter(values: np.ndarray) -> Any:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0 or np.all(finite == np.round(finite)):
+        if finite.size and np.abs(finite).max() >= 1e8:
+            return lambda v: f"{v:.4e}"
+        return lambda v: f"{v:.0f}." if np.isfinite(v) else f"{v}"
+    magnitudes = np.abs(finite[finite != 0])
+    if magnitudes.size and (magnitudes.max() / magnitudes.min() > 1000 or magnitudes.max() >= 1e8
+                            or magnitudes.min() < 1e-4):
+        return lambda v: f"{v:.4e}"
+    return lambda v: f"{v:.4f}"
+
+
+def tensor_repr(tensor: Any) -> str:
+    values = tensor._storage.backend.to_numpy(tensor._strided())
+    suffixes = []
+    if tensor.is_cuda:
+        suffixes.append(f"device='{tensor.device}'")
+    if values.size == 0:
+        body = "[]"
+        if values.shape != (0,):
+            suffixes.insert(0, f"size={tuple(values.shape)}")
+    else:
+        if tensor.dtype.is_floating_point:
+            formatter = {"float_kind": _float_formatter(values.astype(np.float64))}
+        elif tensor.dtype is dtypes.bool_:
+            formatter = {"bool": lambda v: "True" if v else "False"}
+        else:
+            formatter = {"int": lambda v: str(v)}
+        body = np.array2string(values, separator=", ", formatter=formatter, prefix="tensor(",
+                               threshold=1000, edgeitems=3, max_line_width=79)
+    if tensor.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
+        suffixes.append(f"dtype={tensor.dtype}")
+    if tensor.grad_fn is not None:
+        suffixes.append(f"grad_fn=<{tensor.grad_fn.name()}>")
+    elif tensor.requires_grad:
+        suffixes.append("requires_grad=True")
+    return "tensor(" + ", ".join([body] + suffixes) + ")"

@@ -1,0 +1,128 @@
+"""`x[key]` and `x[key] = value`, with PyTorch's (and NumPy's) indexing rules.
+
+Basic keys (ints, slices, None, ...) give a view: a new window on the same memory
+(movement.basic_slice). Any tensor, list or boolean mask in the key makes it *advanced*
+indexing, which copies: we work out the row-major element number of every element the key
+picks, then gather them (functions.Gather) or write them (functions.IndexPut).
+
+Element numbers are computed on the host with NumPy, whose indexing rules are PyTorch's: for
+each dimension k, a broadcast (no memory) array that holds `i * stride_k` at index i along k
+is indexed with the key, and the results summed. Difference from PyTorch: index tensors on
+a CUDA device are copied to the host for this step.
+"""
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from kernels.strided import contiguous_strides
+from tinygrad_edu import autograd, dispatch, dtypes
+from tinygrad_edu import functions as F
+from tinygrad_edu import tensor as tensor_module
+from tinygrad_edu.movement import _to_device, basic_index_geometry, basic_slice
+
+
+def _normalize(key: Any) -> tuple:
+    return key if isinstance(key, tuple) else (key,)
+
+
+def _is_basic(item: Any) -> bool:
+    if item is None or item is Ellipsis or isinstance(item, slice):
+        return True
+    if isinstance(item, (bool, np.bool_)):
+        return False
+    if isinstance(item, (builtins.int, np.integer)):
+        return True
+    if isinstance(item, tensor_module.Tensor):
+        return item.ndim == 0 and item.dtype.category == dtypes.INTEGER
+    return False
+
+
+def _host_item(item: Any) -> Any:
+    """A key item as NumPy understands it (tensors and lists become arrays)."""
+    if isinstance(item, tensor_module.Tensor):
+        if item.dtype.category == dtypes.FLOATING:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        array = item._storage.backend.to_numpy(item._strided())
+        return array.astype(np.int64) if array.dtype != np.bool_ else array
+    if isinstance(item, (list, tuple)):
+        array = np.asarray([_host_item(v) if isinstance(v, tensor_module.Tensor) else v
+                            for v in item])
+        if array.dtype.kind == "f":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return array
+    return item
+
+
+def element_numbers(shape: tuple, key: tuple, strides: tuple | None = None,
+                    offset: int = 0) -> np.ndarray:
+    """int64 array, shaped like x[key], of offset + sum_k index_k * strides_k (row-major
+    element numbers when strides are the contiguous ones, as by default)."""
+    strides = contiguous_strides(shape) if strides is None else strides
+    key = tuple(_host_item(item) for item in key)
+    try:
+        if not shape:
+            return np.asarray(np.full((), offset, dtype=np.int64)[key], dtype=np.int64)
+        total = None
+        for k, (size, stride) in enumerate(zip(shape, strides)):
+            ramp = np.arange(size, dtype=np.int64) * stride
+            ramp = ramp.reshape([size if j == k else 1 for j in range(len(shape))])
+            part = np.broadcast_to(ramp, shape)[key]
+            total = part if total is None else total + part
+    except IndexError as error:
+        raise IndexError(str(error).replace("axis", "dimension")) from None
+    return np.ascontiguousarray(total + offset, dtype=np.int64)
+
+
+def getitem(x: Any, key: Any) -> Any:
+    key = _normalize(key)
+    if builtins.all(_is_basic(item) for item in key):
+        return basic_slice(x, tuple(builtins.int(i) if isinstance(i, tensor_module.Tensor)
+                                    else i for i in key))
+    numbers = element_numbers(x._shape, key)
+    return F.Gather.apply(x, _to_device(numbers, x))
+
+
+def setitem(x: Any, key: Any, value: Any) -> None:
+    """x[key] = value (value broadcast to the indexed shape), in place."""
+    from tinygrad_edu import composite as C
+    key = _normalize(key)
+    if isinstance(value, tensor_module.Tensor):
+        if value.dtype is not x.dtype:
+            value = value.to(x.dtype)
+    else:
+        value = C.scalar_tensor(value, x.dtype, x)
+    recording = autograd._grad_enabled and (x._requires_grad or value._requires_grad)
+    basic = builtins.all(_is_basic(item) for item in key)
+    if basic and not recording:
+        key = tuple(builtins.int(i) if isinstance(i, tensor_module.Tensor) else i for i in key)
+        window = x._view_of(*basic_index_geometry(x._shape, x._strides, x._offset, key))
+        dispatch.copy_into(_fit(value, window._shape), window)
+        x._storage.version += 1
+        return
+    if not recording:
+        positions = element_numbers(x._shape, key, x._strides, x._offset)
+        target = _to_device(positions, x)
+        dispatch.index_put(x, target, _fit(value, positions.shape))
+        x._storage.version += 1
+        return
+    numbers = _to_device(element_numbers(x._shape, key), x)
+    x._check_inplace()
+    result = F.IndexPut.apply(x._inplace_input(), numbers, _fit(value, numbers._shape))
+    x._assign(result)
+
+
+def _fit(value: Any, shape: tuple) -> Any:
+    """value with leading size-1 dims dropped until it can broadcast to shape."""
+    while value.ndim > len(shape) and value._shape[0] == 1:
+        value = F.View.apply(value, shape=value._shape[1:], strides=value._strides[1:])
+    if dispatch.broadcast("index_put", value, _Shape(shape)) != tuple(shape):
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._shape)} cannot "
+                           f"be broadcast to indexing result of shape {list(shape)}")
+    return value
+
+
+class _Shape:
+    def __init__(self, shape: tuple) -> None:
+        self._shape = shape

@@ -1,0 +1,389 @@
+"""Shape ops: views that share memory (view, permute, expand, slices) and ops that copy.
+
+A view only computes a new (shape, strides, offset) over the same storage; the primitives
+View, Permute, Expand and Slice in functions.py carry the gradient back.
+"""
+
+import builtins
+from typing import Any, Sequence
+
+import numpy as np
+
+from kernels.strided import contiguous_strides, numel
+from tinygrad_edu import dispatch, dtypes
+from tinygrad_edu import functions as F
+from tinygrad_edu import tensor as tensor_module
+
+
+def _shape_arg(shape: Sequence) -> tuple:
+    """Accept view(2, 3), view((2, 3)) and view([2, 3]) alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, tensor_module.Size)):
+        shape = shape[0]
+    return tuple(builtins.int(s) for s in shape)
+
+
+def infer_shape(shape: tuple, count: int) -> tuple:
+    """Replace one -1 in `shape` by whatever makes numel(shape) == count, or raise."""
+    if list(shape).count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = numel(tuple(s for s in shape if s != -1))
+    if -1 in shape:
+        if known == 0 or count % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {count}")
+        shape = tuple(count // known if s == -1 else s for s in shape)
+    if numel(shape) != count or builtins.any(s < 0 for s in shape):
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {count}")
+    return shape
+
+
+def view_strides(old_shape: tuple, old_strides: tuple, new_shape: tuple) -> tuple | None:
+    """Strides that read the same memory as `new_shape`, or None if no such strides exist.
+
+    Dimensions can merge or split only inside "chunks" of the old tensor whose elements are
+    evenly spaced in memory: a transposed matrix cannot be flattened without a copy.
+    """
+    if not old_shape or numel(old_shape) == 0:
+        return contiguous_strides(new_shape)
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    chunk_base_stride = old_strides[-1]
+    tensor_numel = 1
+    view_numel = 1
+    for tensor_d in range(len(old_shape) - 1, -1, -1):
+        tensor_numel *= old_shape[tensor_d]
+        chunk_ends = tensor_d == 0 or (old_shape[tensor_d - 1] != 1 and
+                                       old_strides[tensor_d - 1] != tensor_numel *
+                                       chunk_base_stride)
+        if chunk_ends:
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_base_stride
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if tensor_d > 0:
+                chunk_base_stride = old_strides[tensor_d - 1]
+                tensor_numel = 1
+                view_numel = 1
+    if view_d != -1:
+        return None
+    return tuple(new_strides)
+
+
+def view(x: Any, *shape: Any) -> Any:
+    """The same memory read with a new shape (-1 inferred); raises if that needs a copy."""
+    if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
+        raise RuntimeError("view(dtype) is not supported by tinygrad_edu; use .to(dtype)")
+    new_shape = infer_shape(_shape_arg(shape), x.numel())
+    strides = view_strides(x._shape, x._strides, new_shape)
+    if strides is None:
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
+                           "least one dimension spans across two contiguous subspaces). Use "
+                           ".reshape(...) instead.")
+    return F.View.apply(x, shape=new_shape, strides=strides)
+
+
+def reshape(x: Any, *shape: Any) -> Any:
+    """view() when the memory allows it, else a contiguous copy viewed."""
+    new_shape = infer_shape(_shape_arg(shape), x.numel())
+    strides = view_strides(x._shape, x._strides, new_shape)
+    if strides is None:
+        x = F.Clone.apply(x)
+        strides = contiguous_strides(new_shape)
+    return F.View.apply(x, shape=new_shape, strides=strides)
+
+
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    start = tensor_module._axis(start_dim, x.ndim)
+    end = tensor_module._axis(end_dim, x.ndim)
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = x._shape[:start] + (numel(x._shape[start:end + 1]),) + x._shape[end + 1:]
+    return reshape(x, shape)
+
+
+def unflatten(x: Any, dim: int, sizes: Sequence) -> Any:
+    axis = tensor_module._axis(dim, x.ndim)
+    sizes = infer_shape(tuple(sizes), x._shape[axis])
+    return view(x, x._shape[:axis] + sizes + x._shape[axis + 1:])
+
+
+def squeeze(x: Any, dim: Any = None) -> Any:
+    """Drop size-1 dimensions (all, or those in dim)."""
+    if dim is None:
+        axes = tuple(a for a, size in enumerate(x._shape) if size == 1)
+    else:
+        dims = (dim,) if isinstance(dim, builtins.int) else dim
+        axes = tuple(a for a in (tensor_module._axis(d, x.ndim) for d in dims)
+                     if x.ndim and x._shape[a] == 1)
+    return _squeeze_axes(x, axes)
+
+
+def _squeeze_axes(x: Any, axes: tuple) -> Any:
+    if not axes:
+        return F.View.apply(x, shape=x._shape, strides=x._strides)
+    shape = tuple(s for a, s in enumerate(x._shape) if a not in axes)
+    strides = tuple(s for a, s in enumerate(x._strides) if a not in axes)
+    return F.View.apply(x, shape=shape, strides=strides)
+
+
+def unsqueeze(x: Any, dim: int) -> Any:
+    """Insert a size-1 dimension at dim (dim may be x.ndim)."""
+    size = x.ndim + 1
+    if not -size <= dim < size:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-size}, "
+                         f"{size - 1}], but got {dim})")
+    axis = dim + size if dim < 0 else dim
+    inner = x._strides[axis] * x._shape[axis] if axis < x.ndim else 1
+    shape = x._shape[:axis] + (1,) + x._shape[axis:]
+    strides = x._strides[:axis] + (inner,) + x._strides[axis:]
+    return F.View.apply(x, shape=shape, strides=strides)
+
+
+def permute(x: Any, *dims: Any) -> Any:
+    order = tuple(tensor_module._axis(d, x.ndim) for d in _shape_arg(dims)) if dims else ()
+    if sorted(order) != list(range(x.ndim)):
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {x.ndim} is not equal to len(dims) = {len(order)}"
+                           if len(order) != x.ndim else f"permute(): duplicate dims in {order}")
+    return F.Permute.apply(x, order=order)
+
+
+def transpose(x: Any, dim0: int, dim1: int) -> Any:
+    if x.ndim == 0:
+        return F.View.apply(x, shape=(), strides=())
+    order = list(range(x.ndim))
+    a, b = tensor_module._axis(dim0, x.ndim), tensor_module._axis(dim1, x.ndim)
+    order[a], order[b] = order[b], order[a]
+    return F.Permute.apply(x, order=tuple(order))
+
+
+def t(x: Any) -> Any:
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return transpose(x, 0, 1) if x.ndim == 2 else F.View.apply(x, shape=x._shape,
+                                                                strides=x._strides)
+
+
+def expand(x: Any, *sizes: Any) -> Any:
+    """Broadcast size-1 dims (and new leading dims) to `sizes` with 0 strides: no copy."""
+    sizes = _shape_arg(sizes)
+    if len(sizes) < x.ndim:
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be "
+                           f"greater or equal to the number of dimensions in the tensor "
+                           f"({x.ndim})")
+    lead = len(sizes) - x.ndim
+    target = list(sizes)
+    for k, size in enumerate(x._shape):
+        wanted = sizes[lead + k]
+        if wanted == -1:
+            target[lead + k] = size
+        elif size != 1 and wanted != size:
+            raise RuntimeError(f"The expanded size of the tensor ({wanted}) must match the "
+                               f"existing size ({size}) at non-singleton dimension {lead + k}. "
+                               f"Target sizes: {list(sizes)}.  Tensor sizes: {list(x._shape)}")
+    if tuple(target) == x._shape:
+        return F.View.apply(x, shape=x._shape, strides=x._strides)
+    return F.Expand.apply(x, shape=tuple(target))
+
+
+def _window(key: tuple) -> Any:
+    """A function (shape, strides, offset) -> the geometry of x[key] for a basic key."""
+    def apply(shape: tuple, strides: tuple, offset: int) -> tuple:
+        return basic_index_geometry(shape, strides, offset, key)
+    return apply
+
+
+def basic_index_geometry(shape: tuple, strides: tuple, offset: int, key: tuple) -> tuple:
+    """Geometry of x[key] where key holds ints, slices (step > 0), None and one Ellipsis."""
+    used = builtins.sum(1 for item in key if item is not None and item is not Ellipsis)
+    if used > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    expanded: list = []
+    for item in key:
+        if item is Ellipsis:
+            expanded.extend([slice(None)] * (len(shape) - used))
+        else:
+            expanded.append(item)
+    if Ellipsis not in key:
+        expanded.extend([slice(None)] * (len(shape) - used))
+    new_shape, new_strides, dim = [], [], 0
+    for item in expanded:
+        if item is None:
+            new_shape.append(1)
+            new_strides.append(0)
+            continue
+        size, stride = shape[dim], strides[dim]
+        if isinstance(item, slice):
+            if item.step is not None and item.step <= 0:
+                raise ValueError("step must be greater than zero")
+            start, stop, step = item.indices(size)
+            length = builtins.max(0, (stop - start + step - 1) // step)
+            offset += start * stride if length else 0
+            new_shape.append(length)
+            new_strides.append(stride * step)
+        else:
+            index = builtins.int(item)
+            if not -size <= index < size:
+                raise IndexError(f"index {index} is out of bounds for dimension {dim} with size "
+                                 f"{size}")
+            offset += (index + size if index < 0 else index) * stride
+        dim += 1
+    return tuple(new_shape), tuple(new_strides), offset
+
+
+def basic_slice(x: Any, key: tuple) -> Any:
+    return F.Slice.apply(x, window=_window(key))
+
+
+def narrow(x: Any, dim: int, start: int, length: int) -> Any:
+    axis = tensor_module._axis(dim, x.ndim)
+    if start < 0:
+        start += x._shape[axis]
+    if start < 0 or start + length > x._shape[axis]:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                           f"({x._shape[axis]}).")
+    return basic_slice(x, (slice(None),) * axis + (slice(start, start + length),))
+
+
+def select(x: Any, dim: int, index: int) -> Any:
+    axis = tensor_module._axis(dim, x.ndim)
+    return basic_slice(x, (slice(None),) * axis + (index,))
+
+
+def unbind(x: Any, dim: int = 0) -> tuple:
+    axis = tensor_module._axis(dim, x.ndim)
+    return tuple(select(x, axis, i) for i in range(x._shape[axis]))
+
+
+def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
+    axis = tensor_module._axis(dim, x.ndim)
+    size = x._shape[axis]
+    if isinstance(split_size_or_sections, builtins.int):
+        step = split_size_or_sections
+        if step <= 0 and size:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {size}")
+        sections = [builtins.min(step, size - s) for s in range(0, size, step)] if size else [0]
+    else:
+        sections = list(split_size_or_sections)
+        if builtins.sum(sections) != size:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
+                               f"(input tensor's size at dimension {axis}), but got "
+                               f"split_sizes={sections}")
+    parts, start = [], 0
+    for length in sections:
+        parts.append(narrow(x, axis, start, length))
+        start += length
+    return tuple(parts)
+
+
+def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
+    axis = tensor_module._axis(dim, x.ndim)
+    size = x._shape[axis]
+    step = -(-size // chunks) if size else 1
+    return split(x, step, axis)
+
+
+def cat(tensors: Sequence, dim: int = 0) -> Any:
+    """Join tensors along an existing dim (1-d empty tensors are skipped, as PyTorch)."""
+    tensors = [t for t in tensors if not (t.ndim == 1 and t._shape[0] == 0)] or list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    first = tensors[0]
+    axis = tensor_module._axis(dim, first.ndim)
+    dtype = tensors[0].dtype
+    for other in tensors[1:]:
+        dtype = dtypes.promote_types(dtype, other.dtype)
+        if other.ndim != first.ndim or builtins.any(
+                a != b for k, (a, b) in enumerate(zip(other._shape, first._shape)) if k != axis):
+            raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. "
+                               f"Expected size {list(first._shape)} but got size "
+                               f"{list(other._shape)} for a tensor in the list.")
+    dispatch.same_device("cat", *tensors)
+    return F.Cat.apply(*tensors, dim=axis, dtype=dtype)
+
+
+def stack(tensors: Sequence, dim: int = 0) -> Any:
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for other in tensors[1:]:
+        if other._shape != tensors[0]._shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(tensors[0]._shape)} at entry 0 and {list(other._shape)} "
+                               "at a later entry")
+    return cat([unsqueeze(t, dim) for t in tensors], dim)
+
+
+def gather(x: Any, dim: int, index: Any) -> Any:
+    """out[i][j][k] = x[i][index[i][j][k]][k] for dim 1 (PyTorch's torch.gather)"""
+    axis = tensor_module._axis(dim, x.ndim)
+    if index.dtype is not dtypes.int64:
+        raise RuntimeError(f"gather(): Expected dtype int64 for index, got {index.dtype.name}")
+    if index.ndim != x.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input "
+                           "tensor")
+    element = _element_numbers_for_gather(x, axis, index)
+    return F.Gather.apply(x, element)
+
+
+def _element_numbers_for_gather(x: Any, axis: int, index: Any) -> Any:
+    """Row-major element numbers of x picked by gather: index along axis, position elsewhere."""
+    from tinygrad_edu import composite as C
+    strides = contiguous_strides(x._shape)
+    total = C.mul(index, strides[axis]) if strides[axis] != 1 else index
+    for k, size in enumerate(index._shape):
+        if k == axis or size == 1:
+            continue
+        positions = np.arange(size, dtype=np.int64) * strides[k]
+        shape = [1] * index.ndim
+        shape[k] = size
+        ramp = tensor_module.Tensor._from_buffer(
+            index._storage.backend.from_numpy(positions), tuple(shape), dtypes.int64,
+            index._storage.device, index._storage.backend)
+        total = C.add(total, ramp)
+    return dispatch.contiguous(expand(total, index._shape)) if total._shape != index._shape \
+        else total
+
+
+def flip(x: Any, dims: Any) -> Any:
+    """A copy with the order of elements reversed along dims."""
+    dims = (dims,) if isinstance(dims, builtins.int) else tuple(dims)
+    key = [slice(None)] * x.ndim
+    for d in dims:
+        key[tensor_module._axis(d, x.ndim)] = slice(None, None, -1)
+    from tinygrad_edu.indexing import element_numbers
+    numbers = element_numbers(x._shape, tuple(key))
+    return F.Gather.apply(x, _to_device(numbers, x))
+
+
+def _to_device(array: np.ndarray, like: Any) -> Any:
+    backend = like._storage.backend
+    return tensor_module.Tensor._from_buffer(backend.from_numpy(array), array.shape,
+                                             dtypes.from_numpy_dtype(array.dtype),
+                                             like._storage.device, backend)
+
+
+def repeat(x: Any, *sizes: Any) -> Any:
+    """Tile x: repeat(2, 3) on (a, b) gives (2a, 3b)."""
+    sizes = _shape_arg(sizes)
+    if len(sizes) < x.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    lead = len(sizes) - x.ndim
+    shape = (1,) * lead + x._shape
+    # (..., s, ...) -> (..., r, s, ...) by expand, then merge r and s
+    interleaved, expanded = [], []
+    for repeat_count, size in zip(sizes, shape):
+        interleaved += [1, size]
+        expanded += [repeat_count, size]
+    tiled = expand(reshape(x, tuple(interleaved)), tuple(expanded))
+    return reshape(tiled, tuple(r * s for r, s in zip(sizes, shape)))
+
+
+def contiguous(x: Any) -> Any:
+    return x if x.is_contiguous() else F.Clone.apply(x)

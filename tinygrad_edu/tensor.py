@@ -1,0 +1,450 @@
+"""Tensor: an n-d view of a flat buffer on a device, plus what autograd needs.
+
+A tensor is four numbers' worth of bookkeeping over shared memory:
+
+    storage  the flat buffer (NumPy on the CPU, device memory on CUDA) + a version counter
+    shape    (2, 3)
+    strides  (3, 1)   elements to step in the buffer for +1 along each dimension
+    offset   0        where element [0, 0] sits in the buffer
+
+Views (`view`, `t`, `x[1:, ::2]`, `expand`, ...) make a new Tensor over the *same* storage
+with other shape/strides/offset: no copy, and writes through one show in the other.
+
+Autograd fields: `requires_grad`, `grad`, `grad_fn` (the node that made this tensor), and
+`is_leaf`. The math and view methods come from `TensorMath` (tensor_math.py): one-liners
+into `functions.py` (the primitives) and `composite.py` (everything built from them).
+
+Import order (for the curious): tensor_math -> functions/composite -> dispatch, which refer
+to `tensor.Tensor` only when called, so they can be loaded before this class exists.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from kernels.strided import Strided, contiguous_strides, is_contiguous, numel
+from tinygrad_edu import autograd, dtypes
+from tinygrad_edu.device import CPU, canonical, device
+from tinygrad_edu.tensor_math import TensorMath
+from tinygrad_edu import functions  # noqa: I001  (after tensor_math, which loads it)
+
+
+class Size(tuple):
+    """A shape: a tuple with PyTorch's `numel()` and repr `Size([2, 3])`."""
+
+    def numel(self) -> int:
+        return numel(self)
+
+    def __repr__(self) -> str:
+        return f"tinygrad_edu.Size({list(self)})"
+
+
+class Storage:
+    """The flat memory under one or more tensors, and its version (bumped by in-place ops)."""
+
+    __slots__ = ("buffer", "device", "backend", "version")
+
+    def __init__(self, buffer: Any, device: device, backend: Any) -> None:
+        self.buffer = buffer
+        self.device = device
+        self.backend = backend
+        self.version = 0
+
+
+class Tensor(TensorMath):
+    """A multi-dimensional array with autograd, PyTorch's `torch.Tensor`.
+
+    `Tensor(2, 3)` (legacy) makes an uninitialised float tensor of that shape and
+    `Tensor([1, 2])` a float tensor from data; prefer `tinygrad_edu.tensor(data)`.
+    """
+
+    __slots__ = ("_storage", "_shape", "_strides", "_offset", "dtype", "_requires_grad",
+                 "grad", "grad_fn", "_output_nr", "_hooks", "_base", "__dict__", "__weakref__")
+
+    def __init__(self, *args: Any, dtype: Any = None, device: Any = None) -> None:
+        from tinygrad_edu import creation
+
+        if len(args) == 1 and not isinstance(args[0], numbers.Integral):
+            source = creation.tensor(args[0], dtype=dtype or dtypes.get_default_dtype(),
+                                     device=device)
+        else:
+            shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+            source = creation.empty(*shape, dtype=dtype, device=device)
+        self._set_from(source)
+
+    # ------------------------------------------------------------------ construction (internal)
+    @classmethod
+    def _from_buffer(cls, buffer: Any, shape: tuple, dtype: dtypes.dtype, device: device,
+                     backend: Any) -> "Tensor":
+        """Wrap a fresh contiguous flat buffer (no copy)."""
+        tensor = object.__new__(cls)
+        tensor._storage = Storage(buffer, device, backend)
+        tensor._shape = shape
+        tensor._strides = contiguous_strides(shape)
+        tensor._offset = 0
+        tensor.dtype = dtype
+        tensor._requires_grad = False
+        tensor.grad = None
+        tensor.grad_fn = None
+        tensor._output_nr = 0
+        tensor._hooks = None
+        tensor._base = None
+        return tensor
+
+    def _view_of(self, shape: tuple, strides: tuple, offset: int) -> "Tensor":
+        """A new tensor over this one's storage (no autograd; functions.py adds that)."""
+        tensor = object.__new__(Tensor)
+        tensor._storage = self._storage
+        tensor._shape = tuple(shape)
+        tensor._strides = tuple(strides)
+        tensor._offset = offset
+        tensor.dtype = self.dtype
+        tensor._requires_grad = False
+        tensor.grad = None
+        tensor.grad_fn = None
+        tensor._output_nr = 0
+        tensor._hooks = None
+        tensor._base = self if self._base is None else self._base
+        return tensor
+
+    def _set_from(self, other: "Tensor") -> None:
+        """Make self an alias of other's storage and geometry (used by `.data = ...`)."""
+        self._storage = other._storage
+        self._shape = other._shape
+        self._strides = other._strides
+        self._offset = other._offset
+        self.dtype = other.dtype
+        if not hasattr(self, "_requires_grad"):
+            self._requires_grad = False
+            self.grad = None
+            self.grad_fn = None
+            self._output_nr = 0
+            self._hooks = None
+            self._base = None
+
+    def _strided(self) -> Strided:
+        return Strided(self._storage.buffer, self._shape, self._strides, self._offset)
+
+    @staticmethod
+    def _ones_like(x: "Tensor") -> "Tensor":
+        from tinygrad_edu import dispatch
+        return dispatch.full_like(x, x._shape, 1, x.dtype)
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def shape(self) -> Size:
+        return Size(self._shape)
+
+    @property
+    def device(self) -> device:
+        return self._storage.device
+
+    @property
+    def ndim(self) -> int:
+        return len(self._shape)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._storage.device.type == "cuda"
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user made (and any that does not require grad)."""
+        return self.grad_fn is None
+
+    @property
+    def data(self) -> "Tensor":
+        """The same memory, detached from the graph (changes to it bypass autograd)."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._set_from(value)
+
+    @property
+    def _version(self) -> int:
+        return self._storage.version
+
+    @property
+    def T(self) -> "Tensor":  # noqa: N802
+        return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self) -> "Tensor":  # noqa: N802
+        return self.transpose(-2, -1)
+
+    def size(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return Size(self._shape)
+        return self._shape[_axis(dim, self.ndim)]
+
+    def dim(self) -> int:
+        return len(self._shape)
+
+    def numel(self) -> int:
+        return numel(self._shape)
+
+    nelement = numel
+
+    def stride(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self._strides
+        return self._strides[_axis(dim, self.ndim)]
+
+    def storage_offset(self) -> int:
+        return self._offset
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    def is_contiguous(self) -> bool:
+        return is_contiguous(self._shape, self._strides)
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def get_device(self) -> int:
+        return -1 if self._storage.device.type == "cpu" else (self._storage.device.index or 0)
+
+    def type(self, dtype: Any = None) -> Any:
+        """'torch.FloatTensor'-style name, or a cast when dtype is given."""
+        if dtype is not None:
+            return self.to(dtype)
+        names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                 "bool": "Bool"}
+        prefix = "torch.cuda." if self.is_cuda else "torch."
+        return f"{prefix}{names[self.dtype.name]}Tensor"
+
+    def __len__(self) -> int:
+        if not self._shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self._shape[0]
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        if not self._shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __repr__(self) -> str:
+        from tinygrad_edu.formatting import tensor_repr
+        return tensor_repr(self)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.numel()} elements is "
+                               "ambiguous")
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.category != dtypes.INTEGER or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.item())
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self, force: bool = False) -> np.ndarray:
+        """A NumPy array sharing this CPU tensor's memory (PyTorch's rules for when allowed)."""
+        if self.is_cuda and not force:
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
+                            "Tensor.cpu() to copy the tensor to host memory first.")
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        array = self._storage.backend.to_numpy(self._strided())
+        return array.copy() if force else array
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number (copied back from a GPU)."""
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to "
+                               "Scalar")
+        return self._storage.backend.to_numpy(self._strided()).reshape(-1)[0].item()
+
+    def tolist(self) -> Any:
+        return self._storage.backend.to_numpy(self._strided()).tolist()
+
+    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+        """`to(device)`, `to(dtype)`, `to(device, dtype)`, `to(other)`; self if nothing changes."""
+        target_device, target_dtype = None, None
+        for value in list(args) + [kwargs.get("device"), kwargs.get("dtype")]:
+            if value is None:
+                continue
+            if isinstance(value, Tensor):
+                target_device, target_dtype = value.device, value.dtype
+            elif isinstance(value, (dtypes.dtype, type, np.dtype)):
+                target_dtype = dtypes.to_dtype(value)
+            else:
+                target_device = canonical(value)
+        result = self
+        if target_dtype is not None and target_dtype is not self.dtype:
+            result = functions.Cast.apply(result, dtype=target_dtype)
+        if target_device is not None and target_device != self._storage.device:
+            result = functions.ToDevice.apply(result, device=target_device)
+        if kwargs.get("copy") and result is self:
+            result = self.clone()
+        return result
+
+    def cuda(self, device: Any = None) -> "Tensor":
+        return self.to("cuda" if device is None else canonical(device if not isinstance(
+            device, int) else f"cuda:{device}"))
+
+    def cpu(self) -> "Tensor":
+        return self.to(CPU)
+
+    def float(self) -> "Tensor":
+        return self.to(dtypes.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(dtypes.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(dtypes.float16)
+
+    def long(self) -> "Tensor":
+        return self.to(dtypes.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(dtypes.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(dtypes.bool_)
+
+    def byte(self) -> "Tensor":
+        return self.to(dtypes.uint8)
+
+    # ------------------------------------------------------------------ autograd
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if not self.is_leaf:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If "
+                               "you want to use a computed variable in a subgraph that doesn't "
+                               "require differentiation use var_no_grad = var.detach().")
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients "
+                               f"(got {self.dtype})")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> "Tensor":
+        """Same storage, no graph: the result does not require grad."""
+        tensor = self._view_of(self._shape, self._strides, self._offset)
+        tensor._base = None
+        return tensor
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` for this non-leaf tensor after backward (leaves always keep it)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            import weakref
+            retained = self.grad_fn.__dict__.setdefault("_retained", {})
+            retained[self._output_nr] = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        if self.grad_fn is None:
+            return False
+        reference = self.grad_fn.__dict__.get("_retained", {}).get(self._output_nr)
+        return reference is not None and reference() is self
+
+    def register_hook(self, hook: Callable) -> Any:
+        """Call hook(grad) when this tensor's gradient is computed; it may return a new grad."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        if self.grad_fn is None:
+            self._hooks = (self._hooks or []) + [hook]
+            hooks = self._hooks
+        else:
+            table = self.grad_fn.__dict__.setdefault("_tensor_hooks", {})
+            hooks = table.setdefault(self._output_nr, [])
+            hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see autograd.py)."""
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    # ------------------------------------------------------------------ in-place machinery
+    def _check_inplace(self) -> None:
+        if autograd._grad_enabled and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+
+    def _assign(self, result: "Tensor") -> "Tensor":
+        """Finish an in-place op: write result into self's memory, bump the version, and
+        (when recording) make self's history that of result."""
+        from tinygrad_edu import dispatch
+        self._check_inplace()
+        if result._shape != self._shape:
+            raise RuntimeError(f"output with shape {list(self._shape)} doesn't match the "
+                               f"broadcast shape {list(result._shape)}")
+        dispatch.copy_into(result, self)
+        self._storage.version += 1
+        if autograd._grad_enabled and result._requires_grad:
+            if self._base is not None and self._base._requires_grad:
+                raise RuntimeError("tinygrad_edu does not support in-place changes to a view of "
+                                   "a tensor that requires grad (PyTorch does, via CopySlices); "
+                                   "clone() the base first")
+            self._requires_grad = True
+            self.grad_fn = result.grad_fn
+            self._output_nr = result._output_nr
+        return self
+
+    def _inplace_input(self) -> "Tensor":
+        """self, or a copy when recording (so backward sees the value from before the op)."""
+        if autograd._grad_enabled and self._requires_grad:
+            return self.clone()
+        return self
+
+
+class _RemovableHandle:
+    """What register_hook returns: `.remove()` unregisters the hook."""
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self.hooks = hooks
+        self.hook = hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+def _axis(dim: int, ndim: int) -> int:
+    """A dimension index in [-ndim, ndim) made non-negative, or PyTorch's IndexError."""
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-size}, "
+                         f"{size - 1}], but got {dim})")
+    return dim + size if dim < 0 else dim
+
+
+autograd.Tensor = Tensor

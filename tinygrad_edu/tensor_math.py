@@ -1,0 +1,471 @@
+"""The Tensor methods that do math or move data: one line each, into the modules that know how.
+
+`TensorMath` is a base class of `Tensor` (tensor.py), kept apart so each file fits a sitting.
+Operators follow Python's protocol: `a + b` calls `a.__add__(b)`; `2 + a` calls
+`a.__radd__(2)`; `a += b` calls `a.__iadd__(b)`, which writes in place as PyTorch does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu import composite as C
+from tinygrad_edu import creation, dispatch, dtypes, indexing
+from tinygrad_edu import functions as F
+from tinygrad_edu import movement as M
+
+
+class TensorMath:
+    """Math, shape and in-place methods of Tensor (see the module docstring)."""
+
+    __slots__ = ()
+
+    # ---- arithmetic operators
+    def __add__(self, other: Any) -> Any:
+        return C.add(self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return C.add(other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return C.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return C.sub(other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return C.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return C.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return C.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return C.div(other, self)
+
+    def __floordiv__(self, other: Any) -> Any:
+        return C.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Any:
+        return C.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Any:
+        return C.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Any:
+        return C.remainder(other, self)
+
+    def __pow__(self, other: Any) -> Any:
+        return C.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return C.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Any:
+        return C.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return C.matmul(other, self)
+
+    def __neg__(self) -> Any:
+        return C.neg(self)
+
+    def __pos__(self) -> Any:
+        return self
+
+    def __abs__(self) -> Any:
+        return F.Abs.apply(self)
+
+    def __invert__(self) -> Any:
+        if self.dtype is not dtypes.bool_:
+            raise TypeError("~ (bitwise not) is only supported for bool tensors here")
+        return C.logical_not(self)
+
+    def __and__(self, other: Any) -> Any:
+        return C.logical_and(self, other)
+
+    def __or__(self, other: Any) -> Any:
+        return C.logical_or(self, other)
+
+    def __xor__(self, other: Any) -> Any:
+        return C.logical_xor(self, other)
+
+    # ---- comparisons (no gradient; bool results)
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return C.eq(self, other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return C.ne(self, other)
+
+    def __lt__(self, other: Any) -> Any:
+        return C.lt(self, other)
+
+    def __le__(self, other: Any) -> Any:
+        return C.le(self, other)
+
+    def __gt__(self, other: Any) -> Any:
+        return C.gt(self, other)
+
+    def __ge__(self, other: Any) -> Any:
+        return C.ge(self, other)
+
+    eq, ne, lt, le, gt, ge = C.eq, C.ne, C.lt, C.le, C.gt, C.ge
+
+    # ---- in-place operators: compute, then write into self's memory (tensor._assign)
+    def __iadd__(self, other: Any) -> Any:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Any:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Any:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Any:
+        return self.div_(other)
+
+    def add_(self, other: Any, alpha: Any = 1) -> Any:
+        return self._assign(_same_dtype(C.add(self._inplace_input(), other, alpha), self))
+
+    def sub_(self, other: Any, alpha: Any = 1) -> Any:
+        return self._assign(_same_dtype(C.sub(self._inplace_input(), other, alpha), self))
+
+    def mul_(self, other: Any) -> Any:
+        return self._assign(_same_dtype(C.mul(self._inplace_input(), other), self))
+
+    def div_(self, other: Any) -> Any:
+        return self._assign(_same_dtype(C.div(self._inplace_input(), other), self))
+
+    def pow_(self, other: Any) -> Any:
+        return self._assign(_same_dtype(C.pow(self._inplace_input(), other), self))
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+        return self._assign(C.clamp(self._inplace_input(), min, max))
+
+    def masked_fill_(self, mask: Any, value: Any) -> Any:
+        return self._assign(C.masked_fill(self._inplace_input(), mask, value))
+
+    def relu_(self) -> Any:
+        return self._assign(F.Relu.apply(self._inplace_input()))
+
+    def exp_(self) -> Any:
+        return self._assign(F.Exp.apply(self._inplace_input()))
+
+    def neg_(self) -> Any:
+        return self._assign(C.neg(self._inplace_input()))
+
+    def copy_(self, source: Any, non_blocking: bool = False) -> Any:
+        """Write source (broadcast, cast, and moved across devices) into self."""
+        if not hasattr(source, "_storage"):
+            source = creation.tensor(source)
+        if source.device != self.device:
+            source = source.to(self.device)
+        if source.dtype is not self.dtype:
+            source = source.to(self.dtype)
+        return self._assign(M.expand(source, self._shape))
+
+    def zero_(self) -> Any:
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> Any:
+        self._check_inplace()
+        dispatch.copy_into(C.scalar_tensor(value, self.dtype, self), self)
+        self._storage.version += 1
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:
+        values = creation._rng(generator).uniform(a, b, self._shape)
+        return self._fill_from_host(values)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Any:
+        values = creation._rng(generator).normal(mean, std, self._shape)
+        return self._fill_from_host(values)
+
+    def bernoulli_(self, p: float = 0.5, generator: Any = None) -> Any:
+        values = creation._rng(generator).random(self._shape) < p
+        return self._fill_from_host(values)
+
+    def random_(self, low: int = 0, high: Any = None, generator: Any = None) -> Any:
+        if high is None:
+            low, high = 0, low if low else 2 ** 24
+        values = creation._rng(generator).integers(low, high, self._shape)
+        return self._fill_from_host(values)
+
+    def _fill_from_host(self, values: np.ndarray) -> Any:
+        self._check_inplace()
+        source = creation._wrap(np.asarray(values, dtype=self.dtype.numpy), self.device)
+        dispatch.copy_into(source, self)
+        self._storage.version += 1
+        return self
+
+    # ---- elementwise math
+    def add(self, other: Any, alpha: Any = 1) -> Any:
+        return C.add(self, other, alpha)
+
+    def sub(self, other: Any, alpha: Any = 1) -> Any:
+        return C.sub(self, other, alpha)
+
+    def mul(self, other: Any) -> Any:
+        return C.mul(self, other)
+
+    def div(self, other: Any, rounding_mode: str | None = None) -> Any:
+        return C.div(self, other, rounding_mode)
+
+    def pow(self, other: Any) -> Any:
+        return C.pow(self, other)
+
+    multiply, divide, subtract, true_divide = mul, div, sub, div
+
+    def neg(self) -> Any:
+        return C.neg(self)
+
+    negative = neg
+
+    def abs(self) -> Any:
+        return F.Abs.apply(self)
+
+    def exp(self) -> Any:
+        return F.Exp.apply(self)
+
+    def log(self) -> Any:
+        return F.Log.apply(self)
+
+    def log1p(self) -> Any:
+        return F.Log1p.apply(self)
+
+    def sqrt(self) -> Any:
+        return F.Sqrt.apply(self)
+
+    def rsqrt(self) -> Any:
+        return F.Rsqrt.apply(self)
+
+    def sin(self) -> Any:
+        return F.Sin.apply(self)
+
+    def cos(self) -> Any:
+        return F.Cos.apply(self)
+
+    def tanh(self) -> Any:
+        return F.Tanh.apply(self)
+
+    def sigmoid(self) -> Any:
+        return F.Sigmoid.apply(self)
+
+    def relu(self) -> Any:
+        return F.Relu.apply(self)
+
+    def reciprocal(self) -> Any:
+        return F.Reciprocal.apply(self)
+
+    def sign(self) -> Any:
+        return F.Sign.apply(self)
+
+    def square(self) -> Any:
+        return C.mul(self, self)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+        return C.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other: Any) -> Any:
+        return C.maximum(self, other)
+
+    def minimum(self, other: Any) -> Any:
+        return C.minimum(self, other)
+
+    def where(self, condition: Any, other: Any) -> Any:
+        return C.where(condition, self, other)
+
+    def masked_fill(self, mask: Any, value: Any) -> Any:
+        return C.masked_fill(self, mask, value)
+
+    def logical_not(self) -> Any:
+        return C.logical_not(self)
+
+    def floor_divide(self, other: Any) -> Any:
+        return C.floor_divide(self, other)
+
+    def remainder(self, other: Any) -> Any:
+        return C.remainder(self, other)
+
+    # ---- reductions
+    def sum(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+        return C.sum(self, dim, keepdim, dtype)
+
+    def mean(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+        return C.mean(self, dim, keepdim, dtype)
+
+    def var(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
+            correction: Any = None) -> Any:
+        return C.var(self, dim, unbiased, keepdim, correction)
+
+    def std(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
+            correction: Any = None) -> Any:
+        return C.std(self, dim, unbiased, keepdim, correction)
+
+    def prod(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+        return C.prod(self, dim, keepdim, dtype)
+
+    def norm(self, p: Any = 2, dim: Any = None, keepdim: bool = False) -> Any:
+        return C.norm(self, p, dim, keepdim)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Any:
+        return C.logsumexp(self, dim, keepdim)
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return C.max(self, dim, keepdim)
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return C.min(self, dim, keepdim)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return C.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return C.amin(self, dim, keepdim)
+
+    def argmax(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return C.argmax(self, dim, keepdim)
+
+    def argmin(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return C.argmin(self, dim, keepdim)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return C.any(self, dim, keepdim)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return C.all(self, dim, keepdim)
+
+    def softmax(self, dim: int, dtype: Any = None) -> Any:
+        return C.softmax(self, dim, dtype)
+
+    def log_softmax(self, dim: int, dtype: Any = None) -> Any:
+        return C.log_softmax(self, dim, dtype)
+
+    # ---- matrix products
+    def matmul(self, other: Any) -> Any:
+        return C.matmul(self, other)
+
+    def mm(self, other: Any) -> Any:
+        return C.mm(self, other)
+
+    def bmm(self, other: Any) -> Any:
+        return C.bmm(self, other)
+
+    def mv(self, other: Any) -> Any:
+        return C.mv(self, other)
+
+    def dot(self, other: Any) -> Any:
+        return C.dot(self, other)
+
+    def outer(self, other: Any) -> Any:
+        return C.outer(self, other)
+
+    # ---- shape and views
+    def view(self, *shape: Any) -> Any:
+        return M.view(self, *shape)
+
+    def view_as(self, other: Any) -> Any:
+        return M.view(self, other._shape)
+
+    def reshape(self, *shape: Any) -> Any:
+        return M.reshape(self, *shape)
+
+    def reshape_as(self, other: Any) -> Any:
+        return M.reshape(self, other._shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Any:
+        return M.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim: int, sizes: Any) -> Any:
+        return M.unflatten(self, dim, sizes)
+
+    def squeeze(self, dim: Any = None) -> Any:
+        return M.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Any:
+        return M.unsqueeze(self, dim)
+
+    def permute(self, *dims: Any) -> Any:
+        return M.permute(self, *dims)
+
+    def transpose(self, dim0: int, dim1: int) -> Any:
+        return M.transpose(self, dim0, dim1)
+
+    def t(self) -> Any:
+        return M.t(self)
+
+    def expand(self, *sizes: Any) -> Any:
+        return M.expand(self, *sizes)
+
+    def expand_as(self, other: Any) -> Any:
+        return M.expand(self, other._shape)
+
+    def contiguous(self) -> Any:
+        return M.contiguous(self)
+
+    def clone(self) -> Any:
+        return F.Clone.apply(self)
+
+    def narrow(self, dim: int, start: int, length: int) -> Any:
+        return M.narrow(self, dim, start, length)
+
+    def select(self, dim: int, index: int) -> Any:
+        return M.select(self, dim, index)
+
+    def unbind(self, dim: int = 0) -> tuple:
+        return M.unbind(self, dim)
+
+    def split(self, split_size: Any, dim: int = 0) -> tuple:
+        return M.split(self, split_size, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        return M.chunk(self, chunks, dim)
+
+    def flip(self, dims: Any) -> Any:
+        return M.flip(self, dims)
+
+    def repeat(self, *sizes: Any) -> Any:
+        return M.repeat(self, *sizes)
+
+    def gather(self, dim: int, index: Any) -> Any:
+        return M.gather(self, dim, index)
+
+    def __getitem__(self, key: Any) -> Any:
+        return indexing.getitem(self, key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        indexing.setitem(self, key, value)
+
+    # ---- new tensors like this one
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False) -> Any:
+        return creation.tensor(data, dtype or self.dtype, device or self.device, requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None) -> Any:
+        return creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None) -> Any:
+        return creation.ones(*size, dtype=dtype or self.dtype, device=device or self.device)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None) -> Any:
+        return creation.full(size, fill_value, dtype=dtype or self.dtype,
+                             device=device or self.device)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None) -> Any:
+        return creation.empty(*size, dtype=dtype or self.dtype, device=device or self.device)
+
+
+def _same_dtype(result: Any, target: Any) -> Any:
+    """In-place results keep the target's dtype (PyTorch refuses float results into ints)."""
+    if result.dtype is target.dtype:
+        return result
+    if result.dtype.category > target.dtype.category:
+        raise RuntimeError(f"result type {result.dtype.name.capitalize()} can't be cast to the "
+                           f"desired output type {target.dtype.name.capitalize()}")
+    return result.to(target.dtype)
