@@ -15,6 +15,10 @@ Differences from PyTorch, on purpose:
 """
 
 from collections import deque
+
+import numpy as np
+
+from kernels import ops
 from typing import Any, Callable, Sequence
 
 _grad_enabled = True
@@ -304,14 +308,19 @@ def _accumulate(variable: Any, grad: Any, capture: dict | None, delivered: set) 
             capture[id(variable)] = grad if previous is None else previous + grad
         return
     if variable.grad is None:
-        # One gradient tensor can reach several leaves (a + b gives both the same): copy
-        # it the second time so that leaves never share a .grad.
-        if id(grad._storage) in delivered:
+        # One gradient tensor can reach several leaves (a + b gives both the same), and a
+        # gradient may be a broadcast view (0 strides): copy in those cases, so that every
+        # leaf owns a contiguous .grad that in-place ops (zero_, mul_) can safely change.
+        if id(grad._storage) in delivered or not grad.is_contiguous():
             grad = grad.clone()
         delivered.add(id(grad._storage))
         variable.grad = grad.detach()
     else:
-        variable.grad = variable.grad + grad
+        # PyTorch accumulates in place: a reference to .grad sees the new sum
+        existing = variable.grad
+        existing._storage.backend.zip(ops.ADD, existing._strided(), grad._strided(),
+                                      existing._strided())
+        existing._storage.version += 1
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
@@ -380,3 +389,73 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
                                "is the desired behavior.")
         result.append(value)
     return tuple(result)
+
+
+# ---------------------------------------------------------------------------- gradcheck
+
+
+class GradcheckError(RuntimeError):
+    """Analytical and numerical gradients disagree (the message says where and by how much)."""
+
+
+def gradcheck(function: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True) -> bool:
+    """Compare backward's gradients with central differences, (f(x+eps) - f(x-eps)) / 2eps.
+
+    Inputs that require grad should be float64 (float32 differences are too coarse). For
+    every output element j and input element i it checks d out_j / d in_i, so keep it small.
+    """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    wanted = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    for tensor in wanted:
+        if tensor.dtype.name != "float64":
+            import warnings
+            warnings.warn(f"gradcheck: input of dtype {tensor.dtype} is not float64; the "
+                          "numerical gradient will be imprecise", stacklevel=2)
+
+    def outputs() -> list:
+        result = function(*inputs)
+        return [result] if isinstance(result, Tensor) else [r for r in result
+                                                             if isinstance(r, Tensor)]
+
+    with no_grad():
+        reference = [o.detach().numpy().astype("float64").reshape(-1) for o in outputs()]
+    for index, tensor in enumerate(wanted):
+        values = tensor.detach().numpy()  # shares memory: perturb in place
+        flat_count = values.size
+        numerical = [[None] * flat_count for _ in reference]
+        for i in range(flat_count):
+            position = np.unravel_index(i, values.shape) if values.shape else ()
+            original = values[position]
+            values[position] = original + eps
+            with no_grad():
+                plus = [o.detach().numpy().astype("float64").reshape(-1) for o in outputs()]
+            values[position] = original - eps
+            with no_grad():
+                minus = [o.detach().numpy().astype("float64").reshape(-1) for o in outputs()]
+            values[position] = original
+            for k in range(len(reference)):
+                numerical[k][i] = (plus[k] - minus[k]) / (2 * eps)
+        for k, ref in enumerate(reference):
+            for j in range(ref.size):
+                result = outputs()[k]
+                seed = Tensor._ones_like(result) * 0
+                seed_values = seed.numpy()
+                seed_values.reshape(-1)[j] = 1
+                (analytical,) = grad([result], [tensor], [seed], allow_unused=True)
+                got = (analytical.numpy().reshape(-1) if analytical is not None
+                       else np.zeros(flat_count))
+                expected = np.array([numerical[k][i][j]
+                                                      for i in range(flat_count)])
+                error = abs(got - expected)
+                if (error > atol + rtol * abs(expected)).any():
+                    worst = int(error.argmax())
+                    message = (f"Jacobian mismatch for output {k} with respect to input "
+                               f"{index} (shape {list(tensor.shape)}): at output element {j}, "
+                               f"input element {worst}: analytical {got[worst]:.6g} vs "
+                               f"numerical {expected[worst]:.6g} (max abs error "
+                               f"{error.max():.3g})")
+                    if raise_exception:
+                        raise GradcheckError(message)
+                    return False
+    return True

@@ -24,6 +24,15 @@ def _float_formatter(values: np.ndarray) -> Any:
     return lambda v: f"{v:.4f}"
 
 
+def _padded(format_one: Any, values: np.ndarray) -> Any:
+    """Right-align every number to the widest one, as PyTorch does."""
+    shown = values.reshape(-1)
+    if shown.size > 1000:  # summarised: only the edges are printed
+        shown = np.concatenate([shown[:3], shown[-3:]])
+    width = max(len(format_one(v)) for v in shown)
+    return lambda v: format_one(v).rjust(width)
+
+
 def tensor_repr(tensor: Any) -> str:
     values = tensor._storage.backend.to_numpy(tensor._strided())
     suffixes = []
@@ -35,11 +44,12 @@ def tensor_repr(tensor: Any) -> str:
             suffixes.insert(0, f"size={tuple(values.shape)}")
     else:
         if tensor.dtype.is_floating_point:
-            formatter = {"float_kind": _float_formatter(values.astype(np.float64))}
+            formatter = {"float_kind": _padded(_float_formatter(values.astype(np.float64)),
+                                               values)}
         elif tensor.dtype is dtypes.bool_:
-            formatter = {"bool": lambda v: "True" if v else "False"}
+            formatter = {"bool": _padded(lambda v: "True" if v else "False", values)}
         else:
-            formatter = {"int": lambda v: str(v)}
+            formatter = {"int": _padded(str, values)}
         body = np.array2string(values, separator=", ", formatter=formatter, prefix="tensor(",
                                threshold=1000, edgeitems=3, max_line_width=79)
     if tensor.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):

@@ -12,6 +12,7 @@ import numpy as np
 
 from kernels import ops
 from kernels.cpu import elementwise, indexing, matmul, reduce
+from kernels.reference import ReferenceBackend
 from kernels.strided import Buffer, Strided, broadcast_strides, contiguous_strides, numel
 
 PARALLEL_THRESHOLD = elementwise.PARALLEL_THRESHOLD
@@ -47,13 +48,29 @@ def numpy_view(x: Strided) -> np.ndarray:
                       strides=tuple(s * itemsize for s in x.strides))
 
 
+_HALF = np.dtype(np.float16)
+
+
+def _half(*views: Strided) -> bool:
+    """True when any view is float16, which Numba cannot compile: NumPy computes those."""
+    for view in views:
+        if view.buffer.dtype == _HALF:
+            return True
+    return False
+
+
 class CPUBackend:
-    """Numba kernels on NumPy buffers. `matmul_kernel` picks "blas", "tiled" or "naive"."""
+    """Numba kernels on NumPy buffers. `matmul_kernel` picks "blas", "tiled" or "naive".
+
+    float16 tensors are computed by the NumPy reference backend: Numba has no float16 on the
+    CPU (PyTorch's CPU float16 support is also partial).
+    """
 
     name = "cpu"
 
     def __init__(self) -> None:
         self.matmul_kernel = "blas"
+        self._numpy = ReferenceBackend()
 
     # ---- allocation and transfers
     def empty(self, size: int, dtype: np.dtype) -> Buffer:
@@ -73,6 +90,8 @@ class CPUBackend:
         n = numel(out.shape)
         if n == 0:
             return
+        if _half(x, out):
+            return self._numpy.map(op, x, out)
         x_flat = _flat(x) if x.shape == out.shape else None
         out_flat = _flat(out)
         if x_flat is not None and out_flat is not None:
@@ -93,6 +112,8 @@ class CPUBackend:
         n = numel(out.shape)
         if n == 0:
             return
+        if _half(a, b, out):
+            return self._numpy.zip(op, a, b, out)
         out_flat = _flat(out)
         if out_flat is not None:
             a_flat = _flat(a) if a.shape == out.shape else None
@@ -121,6 +142,8 @@ class CPUBackend:
     def where(self, condition: Strided, a: Strided, b: Strided, out: Strided) -> None:
         if numel(out.shape) == 0:
             return
+        if _half(condition, a, b, out):
+            return self._numpy.where(condition, a, b, out)
         shape = out.shape
         elementwise.where_strided(
             condition.buffer, _int64(broadcast_strides(condition.shape, condition.strides, shape)),
@@ -134,6 +157,8 @@ class CPUBackend:
 
     # ---- reductions
     def reduce(self, op: int, x: Strided, axes: tuple[int, ...], dtype: np.dtype) -> Buffer:
+        if _half(x) or np.dtype(dtype) == _HALF:
+            return self._numpy.reduce(op, x, axes, dtype)
         kept = [k for k in range(len(x.shape)) if k not in axes]
         out = np.empty(numel(tuple(x.shape[k] for k in kept)), dtype=dtype)
         if out.size == 0:
@@ -154,6 +179,8 @@ class CPUBackend:
         return out
 
     def arg_reduce(self, op: int, x: Strided, axis: int) -> Buffer:
+        if _half(x):
+            return self._numpy.arg_reduce(op, x, axis)
         kept = [k for k in range(len(x.shape)) if k != axis]
         out = np.empty(numel(tuple(x.shape[k] for k in kept)), dtype=np.int64)
         if out.size == 0:
@@ -166,6 +193,8 @@ class CPUBackend:
 
     # ---- matrix multiply
     def matmul(self, a: Strided, b: Strided, dtype: np.dtype) -> Buffer:
+        if _half(a, b):
+            return self._numpy.matmul(a, b, dtype)
         *batch, n, k = a.shape
         m = b.shape[-1]
         n_batch = numel(tuple(batch))
