@@ -140,3 +140,185 @@ class ReferenceBackend:
     def index_put(self, buffer: Buffer, positions: Strided, source: Strided) -> None:
         buffer[view(positions).reshape(-1)] = np.broadcast_to(view(source),
                                                               positions.shape).reshape(-1)
+
+    # ---- optimizer updates: the definition, op by op in PyTorch's order. Every buffer is
+    # flat, contiguous, of the parameter's float dtype and length, updated in place; scalars
+    # are cast to that dtype so float32 stays float32. kernels/cpu/optim.py fuses each into
+    # one loop with the same rounding.
+    def sgd_update(self, param: Buffer, grad: Buffer, momentum_buffer: Buffer | None,
+                   lr: float, momentum: float, dampening: float, weight_decay: float,
+                   nesterov: bool, maximize: bool, first_step: bool) -> None:
+        """g = -grad if maximize else grad; g += wd * param;
+        buf = g (first step) or momentum * buf + (1 - dampening) * g;
+        g = g + momentum * buf (nesterov) or buf (when momentum != 0); param -= lr * g."""
+        cast = param.dtype.type
+        g = -grad if maximize else grad
+        if weight_decay != 0:
+            g = g + cast(weight_decay) * param
+        if momentum != 0:
+            if first_step:
+                momentum_buffer[...] = g
+            else:
+                momentum_buffer[...] = momentum_buffer * cast(momentum) + cast(1 - dampening) * g
+            g = g + cast(momentum) * momentum_buffer if nesterov else momentum_buffer
+        param[...] = param + cast(-lr) * g
+
+    def adam_update(self, param: Buffer, grad: Buffer, exp_avg: Buffer, exp_avg_sq: Buffer,
+                    max_exp_avg_sq: Buffer | None, lr: float, beta1: float, beta2: float,
+                    eps: float, weight_decay: float, step: float, amsgrad: bool, maximize: bool,
+                    decoupled: bool) -> None:
+        """Adam step number `step` (1, 2, ...); AdamW when `decoupled`:
+        m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  (amsgrad: v = max(v))
+        param -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)."""
+        cast = param.dtype.type
+        g = -grad if maximize else grad
+        p = param
+        if weight_decay != 0:
+            if decoupled:
+                p = param * cast(1 - lr * weight_decay)
+            else:
+                g = g + cast(weight_decay) * param
+        w = cast(1 - beta1)
+        if abs(w) < 0.5:  # PyTorch's lerp, from the nearer end
+            exp_avg[...] = exp_avg + w * (g - exp_avg)
+        else:
+            exp_avg[...] = g - (g - exp_avg) * (cast(1) - w)
+        exp_avg_sq[...] = exp_avg_sq * cast(beta2) + cast(1 - beta2) * g * g
+        v = exp_avg_sq
+        if amsgrad:
+            np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+            v = max_exp_avg_sq
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        step_size = lr / bias_correction1
+        with np.errstate(all="ignore"):
+            denominator = np.sqrt(v) / cast(bias_correction2 ** 0.5) + cast(eps)
+            param[...] = p + cast(-step_size) * exp_avg / denominator
+
+    def rmsprop_update(self, param: Buffer, grad: Buffer, square_avg: Buffer,
+                       grad_avg: Buffer | None, momentum_buffer: Buffer | None, lr: float,
+                       alpha: float, eps: float, weight_decay: float, momentum: float,
+                       centered: bool, maximize: bool) -> None:
+        """v = alpha v + (1 - alpha) g^2;  centered: mean = lerp(mean, g, 1 - alpha),
+        v' = v - mean^2;  avg = sqrt(v') + eps;  buf = momentum buf + g / avg, param -= lr buf
+        (momentum > 0) or param -= lr g / avg."""
+        cast = param.dtype.type
+        g = -grad if maximize else grad
+        if weight_decay != 0:
+            g = g + cast(weight_decay) * param
+        square_avg[...] = square_avg * cast(alpha) + cast(1 - alpha) * g * g
+        v = square_avg
+        if centered:
+            w = cast(1 - alpha)
+            if abs(w) < 0.5:
+                grad_avg[...] = grad_avg + w * (g - grad_avg)
+            else:
+                grad_avg[...] = g - (g - grad_avg) * (cast(1) - w)
+            v = square_avg - grad_avg * grad_avg
+        with np.errstate(all="ignore"):
+            average = np.sqrt(v) + cast(eps)
+            if momentum > 0:
+                momentum_buffer[...] = momentum_buffer * cast(momentum) + g / average
+                param[...] = param + cast(-lr) * momentum_buffer
+            else:
+                param[...] = param + cast(-lr) * g / average
+
+    def adagrad_update(self, param: Buffer, grad: Buffer, state_sum: Buffer, lr: float,
+                       lr_decay: float, eps: float, weight_decay: float, step: float,
+                       maximize: bool) -> None:
+        """sum += g^2;  param -= clr * g / (sqrt(sum) + eps),  clr = lr / (1 + (t-1) lr_decay)."""
+        cast = param.dtype.type
+        g = -grad if maximize else grad
+        if weight_decay != 0:
+            g = g + cast(weight_decay) * param
+        state_sum[...] = state_sum + g * g
+        clr = lr / (1 + (step - 1) * lr_decay)
+        with np.errstate(all="ignore"):
+            param[...] = param + cast(-clr) * g / (np.sqrt(state_sum) + cast(eps))
+
+    # ---- convolution and max pooling: x (N, C, H, W), windows read through index arrays
+
+    def conv2d(self, x: Strided, weight: Strided, stride: tuple, padding: tuple,
+               dilation: tuple, groups: int, out_size: tuple) -> Buffer:
+        """out[n, o, i, j] = sum_{c,p,q} weight[o, c, p, q] * x[n, g*Cg + c, ih, iw] with
+        ih = i*sh - ph + p*dh, iw = j*sw - pw + q*dw (zero outside x), g = o's group."""
+        windows = _windows(view(x), weight.shape[2:], stride, padding, dilation, out_size, 0)
+        w = view(weight)
+        n, c = windows.shape[:2]
+        o, cg = w.shape[:2]
+        grouped = windows.reshape(n, groups, cg, *windows.shape[2:])  # (N, G, Cg, KH, KW, ..)
+        w_grouped = w.reshape(groups, o // groups, *w.shape[1:])  # (G, Og, Cg, KH, KW)
+        out = np.einsum("ngcpqij,gocpq->ngoij", grouped, w_grouped)
+        return np.ascontiguousarray(out, dtype=view(x).dtype).reshape(-1)
+
+    def conv2d_grad_input(self, grad: Strided, weight: Strided, input_shape: tuple,
+                          stride: tuple, padding: tuple, dilation: tuple, groups: int) -> Buffer:
+        """grad_x[n, c, ih, iw] += weight[o, c, p, q] * grad[n, o, i, j] for every tap."""
+        g, w = view(grad), view(weight)
+        n, o, oh, ow = g.shape
+        cg = w.shape[1]
+        g_grouped = g.reshape(n, groups, o // groups, oh, ow)
+        w_grouped = w.reshape(groups, o // groups, *w.shape[1:])
+        taps = np.einsum("ngoij,gocpq->ngcpqij", g_grouped, w_grouped)
+        taps = taps.reshape(n, groups * cg, *taps.shape[3:])
+        grad_x = np.zeros(input_shape, dtype=g.dtype)
+        rows, cols = _window_indices(input_shape[2:], w.shape[2:], stride, padding, dilation,
+                                     (oh, ow))
+        inside = (rows >= 0) & (rows < input_shape[2]) & (cols >= 0) & (cols < input_shape[3])
+        for p, q, i, j in zip(*np.nonzero(inside)):
+            grad_x[:, :, rows[p, q, i, j], cols[p, q, i, j]] += taps[:, :, p, q, i, j]
+        return grad_x.reshape(-1)
+
+    def conv2d_grad_weight(self, x: Strided, grad: Strided, weight_shape: tuple,
+                           stride: tuple, padding: tuple, dilation: tuple, groups: int) -> Buffer:
+        """grad_weight[o, c, p, q] = sum_{n,i,j} grad[n, o, i, j] * x[n, g*Cg + c, ih, iw]."""
+        g = view(grad)
+        windows = _windows(view(x), weight_shape[2:], stride, padding, dilation, g.shape[2:], 0)
+        n, o = g.shape[:2]
+        cg = weight_shape[1]
+        grouped = windows.reshape(n, groups, cg, *windows.shape[2:])
+        g_grouped = g.reshape(n, groups, o // groups, *g.shape[2:])
+        out = np.einsum("ngcpqij,ngoij->gocpq", grouped, g_grouped)
+        return np.ascontiguousarray(out, dtype=g.dtype).reshape(-1)
+
+    def max_pool2d(self, x: Strided, kernel_size: tuple, stride: tuple, padding: tuple,
+                   dilation: tuple, out_size: tuple) -> tuple:
+        """(values, positions): max of each window (padding reads -inf), and the row-major
+        element number in x of the first maximum."""
+        array = view(x)
+        n, c, h, w = array.shape
+        windows = _windows(array, kernel_size, stride, padding, dilation, out_size, -np.inf)
+        flat = windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c, *out_size, -1)
+        best = np.argmax(flat, axis=-1)
+        values = np.take_along_axis(flat, best[..., None], axis=-1)[..., 0]
+        rows, cols = _window_indices((h, w), kernel_size, stride, padding, dilation, out_size)
+        rows = rows.transpose(2, 3, 0, 1).reshape(*out_size, -1)
+        cols = cols.transpose(2, 3, 0, 1).reshape(*out_size, -1)
+        i, j = np.indices(tuple(out_size))
+        planes = (np.arange(n)[:, None] * c + np.arange(c)[None, :]) * h * w
+        positions = planes[:, :, None, None] + rows[i, j, best] * w + cols[i, j, best]
+        return (np.ascontiguousarray(values).reshape(-1),
+                np.ascontiguousarray(positions, dtype=np.int64).reshape(-1))
+
+
+def _window_indices(size: tuple, kernel_size: tuple, stride: tuple, padding: tuple,
+                    dilation: tuple, out_size: tuple) -> tuple:
+    """rows[p, q, i, j] = i*sh - ph + p*dh and cols[p, q, i, j] = j*sw - pw + q*dw."""
+    p = np.arange(kernel_size[0])[:, None, None, None]
+    q = np.arange(kernel_size[1])[None, :, None, None]
+    i = np.arange(out_size[0])[None, None, :, None]
+    j = np.arange(out_size[1])[None, None, None, :]
+    rows = i * stride[0] - padding[0] + p * dilation[0] + 0 * (q + j)
+    cols = j * stride[1] - padding[1] + q * dilation[1] + 0 * (p + i)
+    return rows, cols
+
+
+def _windows(array: np.ndarray, kernel_size: tuple, stride: tuple, padding: tuple,
+             dilation: tuple, out_size: tuple, fill: float) -> np.ndarray:
+    """windows[n, c, p, q, i, j] = array[n, c, ih, iw], or `fill` outside the array."""
+    rows, cols = _window_indices(array.shape[2:], kernel_size, stride, padding, dilation,
+                                 out_size)
+    h, w = array.shape[2:]
+    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+    picked = array[:, :, np.clip(rows, 0, max(h - 1, 0)), np.clip(cols, 0, max(w - 1, 0))]
+    return np.where(inside, picked, np.asarray(fill, dtype=array.dtype))

@@ -173,5 +173,6 @@ from tinygrad_edu.legacy import (  # noqa: E402
     LongTensor,
 )
 from tinygrad_edu import cuda  # noqa: E402
+from tinygrad_edu import utils  # noqa: E402
 
 __version__ = "0.1.0"

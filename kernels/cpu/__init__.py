@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from kernels import ops
-from kernels.cpu import elementwise, indexing, matmul, reduce
+from kernels.cpu import conv, elementwise, indexing, matmul, optim, reduce
 from kernels.reference import ReferenceBackend
 from kernels.strided import Buffer, Strided, broadcast_strides, contiguous_strides, numel
 
@@ -239,6 +239,102 @@ class CPUBackend:
         source_flat = _contiguous_copy(source, positions.shape).astype(buffer.dtype, copy=False)
         indexing.index_put(buffer, flat_positions, source_flat)
 
+    # ---- convolution and max pooling (kernels/cpu/conv.py): x (N, C, H, W) views
+    conv_kernel = "im2col"  # or "direct"; benchmarks/conv.py times both
+
+    def conv2d(self, x: Strided, weight: Strided, stride: tuple, padding: tuple,
+               dilation: tuple, groups: int, out_size: tuple) -> Buffer:
+        """(N, C, H, W) * (O, C // groups, KH, KW) -> contiguous (N, O, *out_size)."""
+        x_array, w_array = _array(x), _array(weight)
+        out = np.empty((x.shape[0], weight.shape[0]) + tuple(out_size), dtype=x_array.dtype)
+        if out.size:
+            kernel = conv.conv2d_direct if self.conv_kernel == "direct" else conv.conv2d_im2col
+            kernel(x_array, w_array, out, *stride, *padding, *dilation, groups)
+        return out.reshape(-1)
+
+    def conv2d_grad_input(self, grad: Strided, weight: Strided, input_shape: tuple,
+                          stride: tuple, padding: tuple, dilation: tuple, groups: int) -> Buffer:
+        """d(conv2d)/dx: grad (N, O, OH, OW) back to a contiguous buffer of input_shape."""
+        grad_x = np.zeros(input_shape, dtype=grad.buffer.dtype)
+        if grad_x.size and numel(grad.shape):
+            kernel = conv.conv2d_grad_input_direct if self.conv_kernel == "direct" \
+                else conv.conv2d_grad_input_im2col
+            kernel(_array(grad), _array(weight), grad_x, *stride, *padding, *dilation, groups)
+        return grad_x.reshape(-1)
+
+    def conv2d_grad_weight(self, x: Strided, grad: Strided, weight_shape: tuple,
+                           stride: tuple, padding: tuple, dilation: tuple, groups: int) -> Buffer:
+        """d(conv2d)/dweight: sum over samples and positions, a buffer of weight_shape."""
+        grad_weight = np.zeros(weight_shape, dtype=grad.buffer.dtype)
+        if grad_weight.size and numel(grad.shape):
+            kernel = conv.conv2d_grad_weight_direct if self.conv_kernel == "direct" \
+                else conv.conv2d_grad_weight_im2col
+            kernel(_array(x), _array(grad), grad_weight, *stride, *padding, *dilation, groups)
+        return grad_weight.reshape(-1)
+
+    def max_pool2d(self, x: Strided, kernel_size: tuple, stride: tuple, padding: tuple,
+                   dilation: tuple, out_size: tuple) -> tuple:
+        """(values, positions): the max of each window of x (N, C, H, W) and its row-major
+        element number in x (int64), both contiguous (N, C, *out_size)."""
+        shape = tuple(x.shape[:2]) + tuple(out_size)
+        values = np.empty(shape, dtype=x.buffer.dtype)
+        positions = np.empty(shape, dtype=np.int64)
+        if values.size:
+            conv.max_pool2d(_array(x), values, positions, *kernel_size, *stride, *padding,
+                            *dilation)
+        return values.reshape(-1), positions.reshape(-1)
+
+
+    # ---- optimizer updates: one fused pass per parameter (kernels/cpu/optim.py)
+    # Every buffer is flat, contiguous, of the parameter's float dtype and length; all are
+    # updated in place. Optional state buffers are None when the option is off.
+    def sgd_update(self, param: Buffer, grad: Buffer, momentum_buffer: Buffer | None,
+                   lr: float, momentum: float, dampening: float, weight_decay: float,
+                   nesterov: bool, maximize: bool, first_step: bool) -> None:
+        """SGD: g = grad (+ wd * param); buf = g on the first step, else momentum * buf +
+        (1 - dampening) * g; g = g + momentum * buf (nesterov) or buf; param -= lr * g."""
+        arguments = optim.sgd_arguments(lr, momentum, dampening, weight_decay, nesterov,
+                                        maximize, first_step, param.dtype)
+        kernel = optim.sgd_update_parallel if param.shape[0] >= optim.PARALLEL_THRESHOLD \
+            else optim.sgd_update
+        kernel(param, grad, param[:0] if momentum_buffer is None else momentum_buffer,
+               *arguments)
+
+    def adam_update(self, param: Buffer, grad: Buffer, exp_avg: Buffer, exp_avg_sq: Buffer,
+                    max_exp_avg_sq: Buffer | None, lr: float, beta1: float, beta2: float,
+                    eps: float, weight_decay: float, step: float, amsgrad: bool, maximize: bool,
+                    decoupled: bool) -> None:
+        """Adam / AdamW step number `step` (counted from 1), see kernels/cpu/optim.py."""
+        arguments = optim.adam_arguments(lr, beta1, beta2, eps, weight_decay, step, amsgrad,
+                                         maximize, decoupled, param.dtype)
+        kernel = optim.adam_update_parallel if param.shape[0] >= optim.PARALLEL_THRESHOLD \
+            else optim.adam_update
+        kernel(param, grad, exp_avg, exp_avg_sq,
+               param[:0] if max_exp_avg_sq is None else max_exp_avg_sq, *arguments)
+
+    def rmsprop_update(self, param: Buffer, grad: Buffer, square_avg: Buffer,
+                       grad_avg: Buffer | None, momentum_buffer: Buffer | None, lr: float,
+                       alpha: float, eps: float, weight_decay: float, momentum: float,
+                       centered: bool, maximize: bool) -> None:
+        """RMSprop: v = alpha v + (1 - alpha) g^2; centered subtracts the mean of g squared;
+        param -= lr * g / (sqrt(v) + eps), through a momentum buffer when momentum > 0."""
+        arguments = optim.rmsprop_arguments(lr, alpha, eps, weight_decay, momentum, centered,
+                                            maximize, param.dtype)
+        kernel = optim.rmsprop_update_parallel if param.shape[0] >= optim.PARALLEL_THRESHOLD \
+            else optim.rmsprop_update
+        kernel(param, grad, square_avg, param[:0] if grad_avg is None else grad_avg,
+               param[:0] if momentum_buffer is None else momentum_buffer, *arguments)
+
+    def adagrad_update(self, param: Buffer, grad: Buffer, state_sum: Buffer, lr: float,
+                       lr_decay: float, eps: float, weight_decay: float, step: float,
+                       maximize: bool) -> None:
+        """Adagrad: sum += g^2; param -= clr * g / (sqrt(sum) + eps),
+        clr = lr / (1 + (step - 1) * lr_decay)."""
+        arguments = optim.adagrad_arguments(lr, lr_decay, eps, weight_decay, step, maximize,
+                                            param.dtype)
+        kernel = optim.adagrad_update_parallel if param.shape[0] >= optim.PARALLEL_THRESHOLD \
+            else optim.adagrad_update
+        kernel(param, grad, state_sum, *arguments)
 
 def _blas_ready(view: np.ndarray) -> np.ndarray:
     """A 2-d view as BLAS takes it: C- or Fortran-contiguous (a transpose is free), else a copy."""
@@ -255,3 +351,8 @@ def _contiguous_copy(x: Strided, shape: tuple | None = None) -> np.ndarray:
             return flat
         return np.ascontiguousarray(numpy_view(x)).reshape(-1)
     return np.ascontiguousarray(np.broadcast_to(numpy_view(x), shape)).reshape(-1)
+
+
+def _array(x: Strided) -> np.ndarray:
+    """x as a C-contiguous NumPy array of its shape (a view when it already is one)."""
+    return np.ascontiguousarray(numpy_view(x))

@@ -12,8 +12,10 @@ Each kernel has a `_parallel` twin (`prange` over elements or rows) that the bac
 above `PARALLEL_THRESHOLD` elements, where the thread launch cost pays for itself.
 """
 
-from numba import njit, prange
+from numba import prange
 
+from kernels import ops
+from kernels.cpu.jit import inline, kernel, parallel_kernel
 from kernels.cpu.scalar import (
     apply_binary,
     apply_unary,
@@ -25,46 +27,91 @@ from kernels.cpu.scalar import (
 PARALLEL_THRESHOLD = 1 << 17
 
 
-@njit(cache=True)
+@kernel
 def map_contiguous(op, x, out):
-    """for i: out[i] = f(x[i])   (x, out: flat arrays of equal length)"""
-    for i in range(out.shape[0]):
-        out[i] = apply_unary(op, x[i])
+    """for i: out[i] = f(x[i])   (x, out: flat arrays of equal length)
+
+    A plain copy/cast and relu get loops of their own (vectorised, see zip_contiguous).
+    """
+    n = out.shape[0]
+    if op == ops.IDENTITY:
+        for i in range(n):
+            out[i] = x[i]
+    elif op == ops.RELU:
+        for i in range(n):
+            out[i] = x[i] if x[i] > 0 else 0
+    else:
+        for i in range(n):
+            out[i] = apply_unary(op, x[i])
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel
 def map_contiguous_parallel(op, x, out):
     """map_contiguous with the loop split across threads."""
     for i in prange(out.shape[0]):
         out[i] = apply_unary(op, x[i])
 
 
-@njit(cache=True)
+@kernel
 def zip_contiguous(op, a, b, out):
-    """for i: out[i] = f(a[i], b[i])"""
-    for i in range(out.shape[0]):
-        out[i] = apply_binary(op, a[i], b[i])
+    """for i: out[i] = f(a[i], b[i])
+
+    The four arithmetic ops get loops of their own: with the operation fixed, the compiler
+    turns them into SIMD instructions (several elements per instruction). Every other op
+    shares the generic loop through apply_binary.
+    """
+    n = out.shape[0]
+    if op == ops.ADD:
+        for i in range(n):
+            out[i] = a[i] + b[i]
+    elif op == ops.SUB:
+        for i in range(n):
+            out[i] = a[i] - b[i]
+    elif op == ops.MUL:
+        for i in range(n):
+            out[i] = a[i] * b[i]
+    elif op == ops.DIV and a.dtype.kind == "f":  # noqa: SIM114
+        for i in range(n):
+            out[i] = a[i] / b[i]
+    else:
+        for i in range(n):
+            out[i] = apply_binary(op, a[i], b[i])
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel
 def zip_contiguous_parallel(op, a, b, out):
     """zip_contiguous with the loop split across threads."""
-    for i in prange(out.shape[0]):
-        out[i] = apply_binary(op, a[i], b[i])
+    n = out.shape[0]
+    if op == ops.ADD:
+        for i in prange(n):
+            out[i] = a[i] + b[i]
+    elif op == ops.MUL:
+        for i in prange(n):
+            out[i] = a[i] * b[i]
+    else:
+        for i in prange(n):
+            out[i] = apply_binary(op, a[i], b[i])
 
 
-@njit(cache=True)
+@kernel
 def zip_scalar(op, a, b_value, out, scalar_first):
     """for i: out[i] = f(a[i], b) (or f(b, a[i])): a tensor with a single broadcast value."""
-    if scalar_first:
-        for i in range(out.shape[0]):
+    n = out.shape[0]
+    if op == ops.MUL:
+        for i in range(n):
+            out[i] = a[i] * b_value
+    elif op == ops.ADD:
+        for i in range(n):
+            out[i] = a[i] + b_value
+    elif scalar_first:
+        for i in range(n):
             out[i] = apply_binary(op, b_value, a[i])
     else:
-        for i in range(out.shape[0]):
+        for i in range(n):
             out[i] = apply_binary(op, a[i], b_value)
 
 
-@njit(inline="always")
+@inline
 def _map_rows(op, first, last, x, x_strides, x_offset, out, out_strides, out_offset, shape):
     inner = shape[shape.shape[0] - 1]
     sx = x_strides[x_strides.shape[0] - 1]
@@ -76,7 +123,7 @@ def _map_rows(op, first, last, x, x_strides, x_offset, out, out_strides, out_off
             out[po + j * so] = apply_unary(op, x[px + j * sx])
 
 
-@njit(cache=True)
+@kernel
 def map_strided(op, x, x_strides, x_offset, out, out_strides, out_offset, shape):
     """for every index i of `shape`: out[pos_out(i)] = f(x[pos_x(i)])"""
     if shape.shape[0] == 0:
@@ -91,7 +138,7 @@ def map_strided(op, x, x_strides, x_offset, out, out_strides, out_offset, shape)
     _map_rows(op, 0, n_rows, x, x_strides, x_offset, out, out_strides, out_offset, shape)
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel
 def map_strided_parallel(op, x, x_strides, x_offset, out, out_strides, out_offset, shape):
     """map_strided with the rows split across threads (needs at least one dimension)."""
     n_rows = 1
@@ -101,7 +148,7 @@ def map_strided_parallel(op, x, x_strides, x_offset, out, out_strides, out_offse
         _map_rows(op, row, row + 1, x, x_strides, x_offset, out, out_strides, out_offset, shape)
 
 
-@njit(inline="always")
+@inline
 def _zip_rows(op, first, last, a, a_strides, a_offset, b, b_strides, b_offset,
               out, out_strides, out_offset, shape):
     last_dim = shape.shape[0] - 1
@@ -117,7 +164,7 @@ def _zip_rows(op, first, last, a, a_strides, a_offset, b, b_strides, b_offset,
             out[po + j * so] = apply_binary(op, a[pa + j * sa], b[pb + j * sb])
 
 
-@njit(cache=True)
+@kernel
 def zip_strided(op, a, a_strides, a_offset, b, b_strides, b_offset,
                 out, out_strides, out_offset, shape):
     """for every index i of `shape`: out[pos_out(i)] = f(a[pos_a(i)], b[pos_b(i)])"""
@@ -133,7 +180,7 @@ def zip_strided(op, a, a_strides, a_offset, b, b_strides, b_offset,
               out, out_strides, out_offset, shape)
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel
 def zip_strided_parallel(op, a, a_strides, a_offset, b, b_strides, b_offset,
                          out, out_strides, out_offset, shape):
     """zip_strided with the rows split across threads (needs at least one dimension)."""
@@ -145,7 +192,7 @@ def zip_strided_parallel(op, a, a_strides, a_offset, b, b_strides, b_offset,
                   out, out_strides, out_offset, shape)
 
 
-@njit(cache=True)
+@kernel
 def where_strided(c, c_strides, c_offset, a, a_strides, a_offset, b, b_strides, b_offset,
                   out, out_strides, out_offset, shape):
     """for every index i: out[i] = a[i] if c[i] else b[i] (positions from each view's strides)"""

@@ -8,24 +8,24 @@ lookup, the windows of a convolution) into an int64 array of buffer positions. T
     index_put:  for i: buffer[positions[i]] = source[i]    (x[idx] = v)
 """
 
-from numba import njit
+from kernels.cpu.jit import kernel
 
 
-@njit(cache=True)
+@kernel
 def take(buffer, positions, out):
     """for i: out[i] = buffer[positions[i]]"""
     for i in range(positions.shape[0]):
         out[i] = buffer[positions[i]]
 
 
-@njit(cache=True)
+@kernel
 def index_add(buffer, positions, source):
     """for i: buffer[positions[i]] += source[i]; repeated positions add up, in order."""
     for i in range(positions.shape[0]):
         buffer[positions[i]] += source[i]
 
 
-@njit(cache=True)
+@kernel
 def index_put(buffer, positions, source):
     """for i: buffer[positions[i]] = source[i]; with repeats, the last write wins."""
     for i in range(positions.shape[0]):

@@ -12,12 +12,14 @@ All compute out[b, i, j] = sum_p a[b, i, p] * b[b, p, j] for every batch index b
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from kernels.cpu.jit import kernel, parallel_kernel
 
 TILE = 64  # a 64x64 float64 block is 32 KiB: a typical L1 data cache
 
 
-@njit(cache=True)
+@kernel
 def matmul_naive(a, b, out):
     """for batch, i, j: out[batch, i, j] = sum_p a[batch, i, p] * b[batch, p, j]"""
     n_batch, n, k = a.shape
@@ -31,7 +33,7 @@ def matmul_naive(a, b, out):
                 out[batch, i, j] = total
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel
 def matmul_tiled(a, b, out):
     """The same sums as matmul_naive, blocked into TILE x TILE tiles (see module docstring)."""
     n_batch, n, k = a.shape
@@ -56,14 +58,14 @@ def matmul_tiled(a, b, out):
                 out[batch, i, j] = accumulator[i - i0, j]
 
 
-@njit(cache=True)
+@kernel
 def matmul_blas(a, b, out):
     """for batch: out[batch] = np.dot(a[batch], b[batch]) -- BLAS (sgemm/dgemm) via Numba."""
     for batch in range(a.shape[0]):
         out[batch] = np.dot(a[batch], b[batch])
 
 
-@njit(cache=True)
+@kernel
 def matmul_blas_2d(a, b, out):
     """out = np.dot(a, b) for 2-d operands, C- or Fortran-ordered (a transposed view is
     Fortran-ordered, so `x @ w.T` calls BLAS with a transpose flag instead of copying)."""

@@ -10,13 +10,14 @@ axis, then a stride walk), like the elementwise kernels.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from kernels import ops
+from kernels.cpu.jit import inline, kernel, parallel_kernel
 from kernels.cpu.scalar import maximum, minimum, ordinal_to_position, row_start_position
 
 
-@njit(inline="always")
+@inline
 def _fold(op, x, out_index, kept_shape, kept_strides, reduced_shape, reduced_strides, offset,
           initial):
     base = ordinal_to_position(out_index, kept_shape, kept_strides, offset)
@@ -53,7 +54,7 @@ def _fold(op, x, out_index, kept_shape, kept_strides, reduced_shape, reduced_str
     return accumulator
 
 
-@njit(cache=True)
+@kernel
 def reduce_strided(op, x, kept_shape, kept_strides, reduced_shape, reduced_strides, offset,
                    initial, out):
     """for o: out[o] = fold(op, x[o, r] over r), starting from `initial` (sum: 0, prod: 1).
@@ -66,7 +67,7 @@ def reduce_strided(op, x, kept_shape, kept_strides, reduced_shape, reduced_strid
                        offset, initial)
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel
 def reduce_strided_parallel(op, x, kept_shape, kept_strides, reduced_shape, reduced_strides,
                             offset, initial, out):
     """reduce_strided with the output elements split across threads."""
@@ -75,7 +76,7 @@ def reduce_strided_parallel(op, x, kept_shape, kept_strides, reduced_shape, redu
                        offset, initial)
 
 
-@njit(cache=True)
+@kernel
 def sum_rows_contiguous(x, n_rows, n_cols, out):
     """Column sums of a row-major (n_rows, n_cols) block: out[j] = sum_i x[i * n_cols + j].
 
@@ -91,7 +92,7 @@ def sum_rows_contiguous(x, n_rows, n_cols, out):
         out[j] = accumulator[j]
 
 
-@njit(cache=True)
+@kernel
 def arg_reduce_strided(op, x, kept_shape, kept_strides, length, stride, offset, out):
     """for o: out[o] = first index r in [0, length) of the max (ARGMAX) or min of x[o, r].
 

@@ -6,11 +6,8 @@ kernel that calls it. `apply_unary(op, x)` and `apply_binary(op, a, b)` turn an 
 branch predictor makes nearly free (measured: the same speed as a kernel per op).
 """
 
-from numba import njit
-
 from kernels import ops, scalar_math, strided
-
-inline = njit(inline="always")
+from kernels.cpu.jit import inline
 
 # ---- index math (kernels/strided.py), compiled once for the CPU
 ordinal_to_position = inline(strided.ordinal_to_position)

@@ -1,0 +1,290 @@
+"""CUDABackend: the backend interface (kernels/backend.py) on numba.cuda device arrays.
+
+Buffers are flat 1-D device arrays. Every method only plans on the host (shapes, strides,
+grid sizes) and launches kernels; no method but `to_numpy` copies data to the host.
+"""
+
+import math
+from typing import Any
+
+import numpy as np
+from numba import cuda
+
+from kernels import ops
+from kernels.cuda import elementwise, indexing, matmul, reduce
+from kernels.cuda.launch import (
+    THREADS_PER_BLOCK,
+    accumulator_dtype,
+    blocks_for,
+    collapse,
+    is_device_buffer,
+    max_blocks,
+    plan_elementwise,
+    sm_count,
+)
+from kernels.strided import (
+    Buffer,
+    Strided,
+    broadcast_strides,
+    contiguous_strides,
+    is_contiguous,
+    numel,
+)
+
+# A block reducing a row wants at least this many elements per thread before a row is cut
+# into more parts (fewer, fuller blocks amortise the tree and the second launch).
+ITEMS_PER_THREAD = 4
+MATMUL_KERNELS = ("tiled", "naive")
+
+
+def _require_device(method: str, *buffers: Any) -> None:
+    """Refuse host arrays: numba would copy them to the GPU and back behind our back."""
+    for buffer in buffers:
+        if not is_device_buffer(buffer):
+            raise TypeError(f"CUDABackend.{method}: expected a CUDA device buffer, got "
+                            f"{type(buffer).__name__} (use CUDABackend.from_numpy first)")
+
+
+def _reduce_identity(op: int, accumulator: np.dtype) -> np.generic:
+    """The fold's starting value: sum 0, prod 1, max -inf (or the lowest int64), min +inf."""
+    floating = accumulator.kind == "f"
+    if op == ops.SUM:
+        value = 0
+    elif op == ops.PROD:
+        value = 1
+    elif op == ops.MAX:
+        value = -math.inf if floating else np.iinfo(np.int64).min
+    else:
+        value = math.inf if floating else np.iinfo(np.int64).max
+    return accumulator.type(value)
+
+
+def _split_axes(x: Strided, axes: tuple[int, ...]):
+    """(kept shape, kept strides), (reduced shape, reduced strides), each collapsed."""
+    ndim = len(x.shape)
+    reduced = sorted({axis % ndim for axis in axes}) if ndim else []
+    kept = [d for d in range(ndim) if d not in reduced]
+    kept_shape, (kept_strides,) = collapse(tuple(x.shape[d] for d in kept),
+                                           [tuple(x.strides[d] for d in kept)])
+    reduced_shape, (reduced_strides,) = collapse(tuple(x.shape[d] for d in reduced),
+                                                 [tuple(x.strides[d] for d in reduced)])
+    rows = numel(tuple(x.shape[d] for d in kept))
+    row_length = numel(tuple(x.shape[d] for d in reduced))
+    return kept_shape, kept_strides, reduced_shape, reduced_strides, rows, row_length
+
+
+class CUDABackend:
+    """The backend interface in numba.cuda (see kernels/backend.py for each method's contract).
+
+    `matmul_kernel` picks the matmul kernel: "tiled" (shared memory, the default) or "naive".
+    """
+
+    name = "cuda"
+
+    def __init__(self, matmul_kernel: str = "tiled") -> None:
+        self.matmul_kernel = matmul_kernel
+
+    # ---- allocation and transfers ------------------------------------------------------------
+    def empty(self, size: int, dtype: np.dtype) -> Buffer:
+        return cuda.device_array(int(size), dtype=np.dtype(dtype))
+
+    def full(self, size: int, value: Any, dtype: np.dtype) -> Buffer:
+        buffer = self.empty(size, dtype)
+        if size > 0:
+            elementwise.fill_kernel[blocks_for(size), THREADS_PER_BLOCK](
+                buffer, np.dtype(dtype).type(value), int(size))
+        return buffer
+
+    def from_numpy(self, array: np.ndarray) -> Buffer:
+        return cuda.to_device(np.ascontiguousarray(array).reshape(-1))
+
+    def to_numpy(self, x: Strided) -> np.ndarray:
+        _require_device("to_numpy", x.buffer)
+        size = numel(x.shape)
+        if size == 0:
+            return np.empty(x.shape, dtype=x.buffer.dtype)
+        if is_contiguous(x.shape, x.strides):
+            flat = x.buffer[x.offset:x.offset + size]
+        else:  # gather on the device first, then one copy of exactly `size` elements
+            flat = self.empty(size, x.buffer.dtype)
+            self.copy(x, Strided(flat, x.shape, contiguous_strides(x.shape), 0))
+        return flat.copy_to_host().reshape(x.shape)
+
+    # ---- elementwise -------------------------------------------------------------------------
+    def map(self, op: int, x: Strided, out: Strided) -> None:
+        _require_device("map", x.buffer, out.buffer)
+        size = numel(out.shape)
+        if size == 0:
+            return
+        shape, (x_strides, out_strides), contiguous = plan_elementwise(out.shape, [x, out])
+        launch = (blocks_for(size), THREADS_PER_BLOCK)
+        if contiguous:
+            elementwise.map_contiguous_kernel[launch](
+                op, x.buffer, x.offset, out.buffer, out.offset, size)
+        else:
+            elementwise.map_strided_kernel[launch](
+                op, x.buffer, x_strides, x.offset, out.buffer, out_strides, out.offset,
+                shape, size)
+
+    def zip(self, op: int, a: Strided, b: Strided, out: Strided) -> None:
+        _require_device("zip", a.buffer, b.buffer, out.buffer)
+        size = numel(out.shape)
+        if size == 0:
+            return
+        shape, (a_strides, b_strides, out_strides), contiguous = plan_elementwise(
+            out.shape, [a, b, out])
+        launch = (blocks_for(size), THREADS_PER_BLOCK)
+        if contiguous:
+            elementwise.zip_contiguous_kernel[launch](
+                op, a.buffer, a.offset, b.buffer, b.offset, out.buffer, out.offset, size)
+        else:
+            elementwise.zip_strided_kernel[launch](
+                op, a.buffer, a_strides, a.offset, b.buffer, b_strides, b.offset,
+                out.buffer, out_strides, out.offset, shape, size)
+
+    def where(self, condition: Strided, a: Strided, b: Strided, out: Strided) -> None:
+        _require_device("where", condition.buffer, a.buffer, b.buffer, out.buffer)
+        size = numel(out.shape)
+        if size == 0:
+            return
+        shape, strides, contiguous = plan_elementwise(out.shape, [condition, a, b, out])
+        c_strides, a_strides, b_strides, out_strides = strides
+        launch = (blocks_for(size), THREADS_PER_BLOCK)
+        if contiguous:
+            elementwise.where_contiguous_kernel[launch](
+                condition.buffer, condition.offset, a.buffer, a.offset, b.buffer, b.offset,
+                out.buffer, out.offset, size)
+        else:
+            elementwise.where_strided_kernel[launch](
+                condition.buffer, c_strides, condition.offset, a.buffer, a_strides, a.offset,
+                b.buffer, b_strides, b.offset, out.buffer, out_strides, out.offset, shape, size)
+
+    def copy(self, source: Strided, out: Strided) -> None:
+        self.map(ops.IDENTITY, source, out)
+
+    # ---- reductions --------------------------------------------------------------------------
+    def reduce(self, op: int, x: Strided, axes: tuple[int, ...], dtype: np.dtype) -> Buffer:
+        _require_device("reduce", x.buffer)
+        dtype = np.dtype(dtype)
+        kept_shape, kept_strides, reduced_shape, reduced_strides, rows, row_length = (
+            _split_axes(x, axes))
+        out = self.empty(rows, dtype)
+        if rows == 0:
+            return out
+        accumulator = accumulator_dtype(dtype)
+        identity = _reduce_identity(op, accumulator)
+        args = (x.buffer, kept_shape, kept_strides, reduced_shape, reduced_strides, x.offset,
+                row_length, rows)
+        # One thread per row for short rows, and for rows along a slow axis when there are
+        # enough rows to fill the GPU (adjacent threads then read adjacent elements).
+        slow_axis = reduced_strides[-1] != 1
+        if row_length < THREADS_PER_BLOCK or (
+                slow_axis and rows >= THREADS_PER_BLOCK * sm_count()):
+            reduce.reduce_columns_kernel[blocks_for(rows), THREADS_PER_BLOCK](
+                op, identity, *args, out)
+            return out
+        per_block = THREADS_PER_BLOCK * ITEMS_PER_THREAD
+        parts = max(1, min((row_length + per_block - 1) // per_block, max_blocks() // rows))
+        target = out if parts == 1 else self.empty(rows * parts, accumulator)
+        kernel = reduce.reduce_rows_float if accumulator.kind == "f" else reduce.reduce_rows_int
+        kernel[min(rows * parts, max_blocks()), THREADS_PER_BLOCK](
+            op, identity, *args, parts, target)
+        if parts == 1:
+            return out
+        # second pass: fold the parts of each row (sum of partial sums, max of maxima, ...)
+        partials = Strided(target, (rows, parts), (parts, 1), 0)
+        return self.reduce(op, partials, (1,), dtype)
+
+    def arg_reduce(self, op: int, x: Strided, axis: int) -> Buffer:
+        _require_device("arg_reduce", x.buffer)
+        if len(x.shape) == 0:  # a 0-d tensor is its own only element
+            x = Strided(x.buffer, (1,), (0,), x.offset)
+            axis = 0
+        axis %= len(x.shape)
+        kept_shape, kept_strides, _, _, rows, length = _split_axes(x, (axis,))
+        stride = x.strides[axis]
+        out = self.empty(rows, np.int64)
+        if rows == 0:
+            return out
+        args = (op, x.buffer, kept_shape, kept_strides, x.offset, stride, length, rows, out)
+        if length >= THREADS_PER_BLOCK:
+            reduce.arg_reduce_rows_kernel[min(rows, max_blocks()), THREADS_PER_BLOCK](*args)
+        else:
+            reduce.arg_reduce_columns_kernel[blocks_for(rows), THREADS_PER_BLOCK](*args)
+        return out
+
+    # ---- matrix multiply ---------------------------------------------------------------------
+    def matmul(self, a: Strided, b: Strided, dtype: np.dtype) -> Buffer:
+        _require_device("matmul", a.buffer, b.buffer)
+        if len(a.shape) < 2 or len(b.shape) < 2 or a.shape[-1] != b.shape[-2] \
+                or a.shape[:-2] != b.shape[:-2]:
+            raise ValueError(f"CUDABackend.matmul: shapes {tuple(a.shape)} and "
+                             f"{tuple(b.shape)} do not match as (..., n, k) @ (..., k, m)")
+        if self.matmul_kernel not in MATMUL_KERNELS:
+            raise ValueError(f"CUDABackend.matmul_kernel must be one of {MATMUL_KERNELS}, "
+                             f"got {self.matmul_kernel!r}")
+        dtype = np.dtype(dtype)
+        n, k = a.shape[-2:]
+        m = b.shape[-1]
+        batch = numel(a.shape[:-2])
+        out = self.empty(batch * n * m, dtype)
+        if batch * n * m == 0:
+            return out
+        batch_shape, (a_batch_strides, b_batch_strides) = collapse(
+            a.shape[:-2], [a.strides[:-2], b.strides[:-2]])
+        if dtype == np.float64:
+            zero, tiled = np.float64(0), matmul.matmul_tiled_float64
+        elif dtype.kind == "f":  # float32 (and float16, accumulated in float32)
+            zero, tiled = np.float32(0), matmul.matmul_tiled_float32
+        else:
+            zero, tiled = np.int64(0), matmul.matmul_tiled_int64
+        args = (zero, a.buffer, a_batch_strides, a.offset, a.strides[-2], a.strides[-1],
+                b.buffer, b_batch_strides, b.offset, b.strides[-2], b.strides[-1],
+                out, batch_shape, batch, n, k, m)
+        if self.matmul_kernel == "naive":
+            matmul.matmul_naive_kernel[blocks_for(batch * n * m), THREADS_PER_BLOCK](*args)
+        else:
+            tiles = batch * ((n + matmul.TILE - 1) // matmul.TILE) * (
+                (m + matmul.TILE - 1) // matmul.TILE)
+            tiled[min(tiles, max_blocks()), (matmul.TILE, matmul.TILE)](*args)
+        return out
+
+    # ---- indexing ----------------------------------------------------------------------------
+    def take(self, buffer: Buffer, positions: Strided, dtype: np.dtype) -> Buffer:
+        _require_device("take", buffer, positions.buffer)
+        size = numel(positions.shape)
+        out = self.empty(size, dtype)
+        if size == 0:
+            return out
+        shape, (p_strides,) = collapse(positions.shape, [positions.strides])
+        indexing.take_kernel[blocks_for(size), THREADS_PER_BLOCK](
+            buffer, positions.buffer, p_strides, positions.offset, shape, size, out)
+        return out
+
+    def index_add(self, buffer: Buffer, positions: Strided, source: Strided) -> None:
+        _require_device("index_add", buffer, positions.buffer, source.buffer)
+        size = numel(positions.shape)
+        if size == 0:
+            return
+        args = self._scatter_args(buffer, positions, source)
+        if buffer.dtype.name in indexing.ATOMIC_DTYPES:
+            indexing.index_add_kernel[blocks_for(size), THREADS_PER_BLOCK](*args)
+        else:
+            indexing.index_add_serial_kernel[1, 1](*args)
+
+    def index_put(self, buffer: Buffer, positions: Strided, source: Strided) -> None:
+        _require_device("index_put", buffer, positions.buffer, source.buffer)
+        size = numel(positions.shape)
+        if size == 0:
+            return
+        indexing.index_put_kernel[blocks_for(size), THREADS_PER_BLOCK](
+            *self._scatter_args(buffer, positions, source))
+
+    @staticmethod
+    def _scatter_args(buffer: Buffer, positions: Strided, source: Strided) -> tuple:
+        """Kernel arguments for index_add / index_put: source read broadcast to positions."""
+        source_strides = broadcast_strides(source.shape, source.strides, positions.shape)
+        shape, (p_strides, s_strides) = collapse(positions.shape,
+                                                 [positions.strides, source_strides])
+        return (buffer, positions.buffer, p_strides, positions.offset, source.buffer, s_strides,
+                source.offset, shape, numel(positions.shape))

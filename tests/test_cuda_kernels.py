@@ -1,0 +1,484 @@
+"""kernels/cuda: every CUDABackend method against NumPy and the plain scalar_math functions.
+
+Runs on a real GPU, or on Numba's CUDA simulator (tests/conftest.py sets NUMBA_ENABLE_CUDASIM=1
+when there is no GPU): shapes stay tiny there, since each simulated GPU thread is a Python
+thread. Non-contiguous device views are built by mirroring a NumPy view of a host array
+(same strides, same offset), so NumPy computes the expected result from the very same view.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kernels import ops, scalar_math
+from kernels.backend import BACKEND_METHODS
+from kernels.cuda import SIMULATOR, THREADS_PER_BLOCK, TILE, CUDABackend
+from kernels.cuda.backend import ITEMS_PER_THREAD
+from kernels.reference import ReferenceBackend
+from kernels.strided import Strided, contiguous_strides
+
+# The simulator computes on NumPy scalars, which warn where the GPU quietly gives inf or nan.
+pytestmark = [pytest.mark.gpu, pytest.mark.filterwarnings("ignore::RuntimeWarning")]
+
+backend = CUDABackend()
+DTYPES = [np.float32, np.float64, np.int32, np.int64, np.bool_, np.uint8, np.int8]
+TOLERANCE = {np.dtype(np.float32): 2e-6, np.dtype(np.float64): 1e-12}
+VIEW_KINDS = ["contiguous", "transposed", "offset", "step", "reversed", "broadcast"]
+
+# op code -> the plain-Python scalar function it must agree with
+UNARY_FUNCTIONS = {code: abs if name == "abs" else getattr(scalar_math, name)
+                   for name, code in ops.UNARY_OPS.items()}
+BINARY_FUNCTIONS = {code: getattr(scalar_math, name.replace("pow", "power"))
+                    for name, code in ops.BINARY_OPS.items()}
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+
+def device(array: np.ndarray) -> Strided:
+    """A contiguous device copy of `array`."""
+    array = np.asarray(array)
+    array = np.ascontiguousarray(array).reshape(array.shape)  # keeps 0-d arrays 0-d
+    return Strided(backend.from_numpy(array), array.shape, contiguous_strides(array.shape), 0)
+
+
+def layout(view: np.ndarray, base: np.ndarray, buffer) -> Strided:
+    """NumPy view `view` of the C-contiguous array `base` as a Strided over `buffer`."""
+    itemsize = base.itemsize
+    offset = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0])
+    return Strided(buffer, view.shape, tuple(s // itemsize for s in view.strides),
+                   offset // itemsize)
+
+
+def mirror(view: np.ndarray, base: np.ndarray) -> Strided:
+    """The device twin of NumPy view `view` of `base` (same strides and offset)."""
+    return layout(view, base, backend.from_numpy(base))
+
+
+def values(shape: tuple, dtype, seed: int = 0) -> np.ndarray:
+    """Small test values of any dtype: floats in [-3, 3), ints in [-5, 5), random bools."""
+    rng = np.random.default_rng(seed)
+    if np.dtype(dtype) == np.bool_:
+        return np.asarray(rng.random(shape) < 0.5)
+    if np.dtype(dtype).kind == "u":
+        return np.asarray(rng.integers(0, 9, shape), dtype)
+    if np.dtype(dtype).kind == "i":
+        return np.asarray(rng.integers(-5, 5, shape), dtype)
+    return np.asarray(rng.random(shape) * 6 - 3, dtype)
+
+
+def make_view(kind: str, shape: tuple, dtype=np.float64, seed: int = 0):
+    """(host view, base array): a NumPy view of `shape` laid out as `kind` says."""
+    size = math.prod(shape)
+    if kind == "contiguous":
+        base = values(shape, dtype, seed)
+        return base, base
+    if kind == "transposed":
+        base = values(shape[::-1], dtype, seed)
+        return base.transpose(), base
+    if kind == "offset":
+        base = values((size + 5,), dtype, seed)
+        return base[5:].reshape(shape), base
+    if kind == "step":
+        base = values(shape[:-1] + (2 * shape[-1] + 1,), dtype, seed)
+        return base[..., 1::2], base
+    if kind == "reversed":
+        base = values(shape, dtype, seed)
+        return base[::-1], base
+    base = values(shape[-1:], dtype, seed)  # broadcast: one row seen len(shape) times
+    return np.broadcast_to(base, shape), base
+
+
+def host(x: Strided) -> np.ndarray:
+    return backend.to_numpy(x)
+
+
+def flat(buffer, shape) -> np.ndarray:
+    """A fresh contiguous device buffer (as returned by reduce, matmul, take) on the host."""
+    return host(Strided(buffer, shape, contiguous_strides(shape), 0))
+
+
+def assert_close(actual: np.ndarray, expected: np.ndarray, what: str) -> None:
+    """Equal shapes and dtypes, and values equal (ints, bools) or close (floats, nan == nan)."""
+    expected = np.asarray(expected)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    rtol = TOLERANCE.get(actual.dtype, 0)
+    if actual.dtype.kind == "f":
+        close = np.isclose(actual, expected, rtol=rtol, atol=rtol, equal_nan=True)
+        if not close.all():
+            bad = np.argwhere(~close)[0]
+            raise AssertionError(
+                f"{what}: {np.sum(~close)} of {close.size} differ, first at {tuple(bad)}: "
+                f"{actual[tuple(bad)]!r} != {expected[tuple(bad)]!r}")
+    else:
+        differ = actual != expected
+        assert not differ.any(), f"{what}: {differ.sum()} of {differ.size} differ:\n" \
+                                 f"{actual}\n!=\n{expected}"
+
+
+def apply_scalar(function, dtype, *arrays: np.ndarray) -> np.ndarray:
+    """function applied element by element (broadcasting) on NumPy scalars, cast to dtype."""
+    arrays = np.broadcast_arrays(*arrays)
+    with np.errstate(all="ignore"):  # NumPy scalars: x / 0 is inf or nan, as on the GPU
+        items = [function(*column) for column in zip(*(a.ravel() for a in arrays))]
+        return np.array(items, dtype=np.float64).astype(dtype).reshape(arrays[0].shape)
+
+
+# ---- interface, allocation and transfers ----------------------------------------------------
+
+
+def test_backend_has_exactly_the_interface_methods():
+    methods = {name for name, value in vars(CUDABackend).items()
+               if callable(value) and not name.startswith("_")}
+    assert methods == set(BACKEND_METHODS), methods ^ set(BACKEND_METHODS)
+    assert CUDABackend.name == "cuda" and backend.matmul_kernel == "tiled"
+
+
+def test_tinygrad_edu_cuda_reports_the_device():
+    from tinygrad_edu import cuda
+
+    assert cuda.is_simulator() == SIMULATOR
+    assert cuda.is_available() == (not SIMULATOR)  # the simulator is no GPU
+    assert cuda.device_count() >= 1 and cuda.current_device() == 0
+    assert isinstance(cuda.get_device_name(), str)
+    cuda.synchronize()
+
+
+def test_importing_tinygrad_edu_cuda_does_not_import_numba_cuda():
+    code = ("import sys, tinygrad_edu.cuda; "
+            "assert 'numba.cuda' not in sys.modules, 'numba.cuda imported at import time'")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[1], check=False)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_round_trip_full_and_empty(dtype):
+    array = values((3, 4), dtype)
+    assert_close(host(device(array)), array, f"from_numpy/to_numpy {np.dtype(dtype)}")
+    filled = backend.full(5, 1, dtype)
+    assert_close(flat(filled, (5,)), np.ones(5, dtype), "full")
+    assert backend.empty(7, dtype).shape == (7,) and backend.empty(0, dtype).shape == (0,)
+    assert host(Strided(backend.empty(0, dtype), (0, 3), (3, 1), 0)).shape == (0, 3)
+
+
+@pytest.mark.parametrize("kind", VIEW_KINDS)
+def test_to_numpy_of_a_strided_view(kind):
+    view, base = make_view(kind, (3, 4))
+    assert_close(host(mirror(view, base)), view, f"to_numpy of a {kind} view")
+
+
+def test_host_arrays_are_refused():
+    array = np.ones(3)
+    with pytest.raises(TypeError, match="map"):
+        backend.map(ops.NEG, Strided(array, (3,), (1,), 0), device(array))
+
+
+# ---- elementwise: every op code -------------------------------------------------------------
+
+UNARY_INPUT = np.array([-2.5, -1.0, -0.5, 0.0, 0.25, 1.0, 2.0, np.nan])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", list(ops.UNARY_OPS))
+def test_map_every_op_matches_scalar_math(name, dtype):
+    code = ops.UNARY_OPS[name]
+    x = device(UNARY_INPUT.astype(dtype))
+    out = device(np.zeros(8, dtype))
+    backend.map(code, x, out)
+    expected = apply_scalar(UNARY_FUNCTIONS[code], dtype, UNARY_INPUT.astype(dtype))
+    assert_close(host(out), expected, f"map {name} {np.dtype(dtype)}")
+
+
+@pytest.mark.parametrize("name,dtype", [("identity", np.int64), ("neg", np.int32),
+                                        ("abs", np.int8), ("sign", np.int64),
+                                        ("logical_not", np.bool_), ("identity", np.uint8)])
+def test_map_on_integers_and_bools(name, dtype):
+    array = values((9,), dtype, seed=3)
+    out_dtype = np.bool_ if name == "logical_not" else dtype
+    out = device(np.zeros(9, out_dtype))
+    backend.map(ops.UNARY_OPS[name], device(array), out)
+    expected = apply_scalar(UNARY_FUNCTIONS[ops.UNARY_OPS[name]], out_dtype, array)
+    assert_close(host(out), expected, f"map {name} {np.dtype(dtype)}")
+
+
+BINARY_A = np.array([[-2.0], [-0.5], [0.0], [1.5], [3.0]])  # (5, 1)
+BINARY_B = np.array([-1.5, 0.0, 0.5, 2.0])  # (4,): broadcast to (5, 4), zeros included
+
+
+@pytest.mark.parametrize("name", list(ops.BINARY_OPS))
+def test_zip_every_op_matches_scalar_math_with_broadcast(name):
+    code = ops.BINARY_OPS[name]
+    out = device(np.zeros((5, 4)))
+    backend.zip(code, device(BINARY_A), device(BINARY_B), out)
+    expected = apply_scalar(BINARY_FUNCTIONS[code], np.float64, BINARY_A, BINARY_B)
+    assert_close(host(out), expected, f"zip {name}")
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "maximum", "minimum", "floor_divide",
+                                  "remainder", "eq", "ne", "lt", "le", "gt", "ge",
+                                  "logical_and", "logical_or"])
+def test_zip_on_int64(name):
+    a = values((3, 4), np.int64, seed=1)
+    b = values((4,), np.int64, seed=2)
+    b[b == 0] = 3  # integer division by zero has no defined result
+    out_dtype = np.int64 if name in ("add", "sub", "mul", "maximum", "minimum",
+                                     "floor_divide", "remainder") else np.bool_
+    out = device(np.zeros((3, 4), out_dtype))
+    backend.zip(ops.BINARY_OPS[name], device(a), device(b), out)
+    expected = apply_scalar(BINARY_FUNCTIONS[ops.BINARY_OPS[name]], out_dtype, a, b)
+    assert_close(host(out), expected, f"zip {name} int64")
+
+
+@pytest.mark.parametrize("kind_a", VIEW_KINDS)
+@pytest.mark.parametrize("kind_b", ["contiguous", "transposed", "step"])
+def test_zip_on_strided_views(kind_a, kind_b):
+    a, a_base = make_view(kind_a, (3, 4), seed=1)
+    b, b_base = make_view(kind_b, (3, 4), seed=2)
+    out = device(np.zeros((3, 4)))
+    backend.zip(ops.MUL, mirror(a, a_base), mirror(b, b_base), out)
+    assert_close(host(out), a * b, f"zip mul {kind_a} * {kind_b}")
+
+
+@pytest.mark.parametrize("kind", ["transposed", "offset", "step", "reversed"])
+def test_map_writes_through_a_strided_out_and_nowhere_else(kind):
+    x = values((3, 4), np.float64, seed=4)
+    out_view, out_base = make_view(kind, (3, 4), seed=5)
+    out = mirror(out_view, out_base)
+    backend.map(ops.NEG, device(x), out)
+    out_view[...] = -x  # the same write on the host
+    assert_close(flat(out.buffer, out_base.shape), out_base, f"map into a {kind} out")
+
+
+@pytest.mark.parametrize("a_shape,b_shape", [((0, 3), (1, 3)), ((1, 3), (4, 1)), ((), ()),
+                                             ((2, 1, 3), (1,)), ((1,), ()), ((3, 0), (3, 1))])
+def test_zip_with_size_0_and_size_1_dims(a_shape, b_shape):
+    a, b = values(a_shape, np.float32, 1), values(b_shape, np.float32, 2)
+    expected = a + b
+    out = device(np.full(expected.shape, 7.0, np.float32))
+    backend.zip(ops.ADD, device(a), device(b), out)
+    assert_close(host(out), expected, f"zip add {a_shape} + {b_shape}")
+
+
+def test_longer_than_one_block_contiguous_and_strided():
+    size = 3 * THREADS_PER_BLOCK + 5  # the grid-stride loop wraps around
+    a = values((size,), np.float32, 1)
+    out = device(np.zeros(size, np.float32))
+    backend.zip(ops.SUB, device(a), device(a[::-1].copy()), out)
+    assert_close(host(out), a - a[::-1], "contiguous zip")
+    view, base = make_view("step", (size,), np.float32)
+    backend.map(ops.RELU, mirror(view, base), out)
+    assert_close(host(out), np.maximum(view, 0), "strided map")
+
+
+def test_where_broadcast_and_strided():
+    condition = np.array([True, False, True, False])  # (4,)
+    a, a_base = make_view("transposed", (3, 4), seed=1)
+    b = np.array([[10.0], [20.0], [30.0]])  # (3, 1)
+    out = device(np.zeros((3, 4)))
+    backend.where(device(condition), mirror(a, a_base), device(b), out)
+    assert_close(host(out), np.where(condition, a, b), "where")
+    contiguous = device(np.zeros((3, 4)))
+    backend.where(device(np.ones((3, 4), bool)), device(a.copy()), device(b + 0 * a), contiguous)
+    assert_close(host(contiguous), a, "where (contiguous path)")
+
+
+@pytest.mark.parametrize("source_dtype,out_dtype", [
+    (np.float64, np.int32), (np.int64, np.float32), (np.float32, np.bool_),
+    (np.bool_, np.float32), (np.int8, np.int64), (np.float32, np.float64)])
+def test_copy_casts_and_broadcasts(source_dtype, out_dtype):
+    source, base = make_view("step", (4,), source_dtype, seed=6)
+    out = device(np.zeros((3, 4), out_dtype))
+    backend.copy(mirror(source, base), out)
+    assert_close(host(out), np.broadcast_to(source, (3, 4)).astype(out_dtype), "copy")
+
+
+# ---- reductions -----------------------------------------------------------------------------
+
+LONG = 5 * THREADS_PER_BLOCK * ITEMS_PER_THREAD + 7  # several blocks per row, then a 2nd pass
+
+NUMPY_REDUCE = {ops.SUM: np.sum, ops.PROD: np.prod, ops.MAX: np.max, ops.MIN: np.min}
+
+
+@pytest.mark.parametrize("name", list(ops.REDUCE_OPS))
+@pytest.mark.parametrize("shape,axes,kind", [
+    ((2, 3, 4), (1,), "contiguous"), ((2, 3, 4), (0, 2), "transposed"),
+    ((2, 3, 4), (0, 1, 2), "step"), ((3, 4), (), "contiguous"), ((), (), "contiguous"),
+    ((4, 40), (1,), "offset"), ((40, 20), (0,), "contiguous"), ((2, 30), (0, 1), "reversed")])
+def test_reduce_over_any_axes(name, shape, axes, kind):
+    code = ops.REDUCE_OPS[name]
+    x, base = make_view(kind, shape)
+    if code == ops.PROD:
+        base *= 0.5  # keep products of 40 numbers moderate (x is a view of base)
+    result = backend.reduce(code, mirror(x, base), axes, np.float64)
+    expected = NUMPY_REDUCE[code](x, axis=axes)
+    assert_close(flat(result, expected.shape), expected, f"{name} over {axes} of {kind} {shape}")
+
+
+@pytest.mark.parametrize("name", list(ops.REDUCE_OPS))
+def test_reduce_rows_longer_than_a_block(name):
+    x = values((2, LONG), np.float32, seed=7) * (0.01 if name == "prod" else 1)
+    x[1, LONG // 2] = 9.0 if name != "prod" else x[1, LONG // 2]
+    result = backend.reduce(ops.REDUCE_OPS[name], device(x), (1,), np.float32)
+    expected = NUMPY_REDUCE[ops.REDUCE_OPS[name]](x.astype(np.float64), axis=1)
+    got = flat(result, (2,)).astype(np.float64)
+    assert np.allclose(got, expected, rtol=1e-5, atol=1e-30), f"{name}: {got} != {expected}"
+    full = backend.reduce(ops.SUM, device(x[0]), (0,), np.float64)  # one row, many blocks
+    assert_close(flat(full, ()), x[0].astype(np.float64).sum(), "sum of one long row")
+
+
+def test_reduce_integers_bools_empty_and_nan():
+    ints = values((5, 6), np.int32, seed=8)
+    assert_close(flat(backend.reduce(ops.SUM, device(ints), (0,), np.int64), (6,)),
+                 ints.sum(0, dtype=np.int64), "int sum")
+    assert_close(flat(backend.reduce(ops.MAX, device(ints), (1,), np.int32), (5,)),
+                 ints.max(1), "int max")
+    bools = values((LONG,), np.bool_)
+    assert_close(flat(backend.reduce(ops.SUM, device(bools), (0,), np.int64), ()),
+                 np.int64(bools.sum()), "bool sum")
+    empty = np.zeros((3, 0), np.float32)
+    assert_close(flat(backend.reduce(ops.SUM, device(empty), (1,), np.float32), (3,)),
+                 np.zeros(3, np.float32), "sum over 0 elements")
+    assert_close(flat(backend.reduce(ops.PROD, device(empty), (1,), np.float32), (3,)),
+                 np.ones(3, np.float32), "prod over 0 elements")
+    assert flat(backend.reduce(ops.SUM, device(empty), (0,), np.float32), (0,)).shape == (0,)
+    with_nan = np.array([1.0, np.nan, 3.0])
+    assert np.isnan(flat(backend.reduce(ops.MAX, device(with_nan), (0,), np.float64), ()))
+
+
+# ---- arg_reduce -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("length", [5, LONG])
+@pytest.mark.parametrize("name", list(ops.ARG_REDUCE_OPS))
+def test_arg_reduce_ties_take_the_first_index(name, length):
+    x = np.zeros((3, length), np.float32)
+    sign = 1 if name == "argmax" else -1
+    for row, positions in enumerate([[1, 3], [length - 1, 2, 4], [0, length // 2]]):
+        x[row, positions] = sign * 2.0  # tied extremes
+    x[2, 0] = np.nan  # the first nan wins, as in NumPy
+    result = flat(backend.arg_reduce(ops.ARG_REDUCE_OPS[name], device(x), 1), (3,))
+    function = np.argmax if name == "argmax" else np.argmin
+    assert_close(result, function(x, axis=1), f"{name} along rows of {length}")
+
+
+@pytest.mark.parametrize("kind", ["transposed", "step", "offset"])
+def test_arg_reduce_strided_any_axis(kind):
+    x, base = make_view(kind, (4, 3, 5), np.int64, seed=9)
+    for axis in range(3):
+        for code, function in [(ops.ARGMAX, np.argmax), (ops.ARGMIN, np.argmin)]:
+            expected = function(x, axis=axis)
+            result = backend.arg_reduce(code, mirror(x, base), axis)
+            assert_close(flat(result, expected.shape), expected, f"{function.__name__} {axis}")
+
+
+# ---- matmul ---------------------------------------------------------------------------------
+
+# Odd sizes around the tile: 1 (less than a tile), 17 and 33 (one past 16 and 32). Every
+# combination on a GPU, with 100; a sample on the simulator, where a syncthreads is slow.
+if SIMULATOR:
+    MATMUL_SHAPES = [(1, 1, 1), (1, 17, 33), (33, 1, 17), (17, 33, 1), (17, 17, 17),
+                     (33, 17, 33)]
+else:
+    MATMUL_SHAPES = list(itertools.product([1, 17, 33, 100], repeat=3))
+
+
+@pytest.mark.parametrize("kernel", ["tiled", "naive"])
+@pytest.mark.parametrize("n,k,m", MATMUL_SHAPES + [(TILE, TILE, TILE)])
+def test_matmul_odd_sizes(kernel, n, k, m):
+    a, b = values((n, k), np.float32, 1), values((k, m), np.float32, 2)
+    result = CUDABackend(matmul_kernel=kernel).matmul(device(a), device(b), np.float32)
+    expected = a.astype(np.float64) @ b.astype(np.float64)
+    got = flat(result, (n, m))
+    assert np.allclose(got, expected, rtol=1e-5, atol=1e-5), \
+        f"{kernel} {n}x{k}x{m}: max error {np.abs(got - expected).max()}"
+
+
+@pytest.mark.parametrize("kernel", ["tiled", "naive"])
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_matmul_batched_strided(kernel, dtype):
+    a = values((2, 3, 5, 6), dtype, 1)
+    b_base = values((3, 7, 6), dtype, 2)
+    b = np.broadcast_to(b_base.transpose(0, 2, 1), (2, 3, 6, 7))  # batch stride 0, b transposed
+    result = CUDABackend(matmul_kernel=kernel).matmul(device(a), mirror(b, b_base), dtype)
+    assert_close(flat(result, (2, 3, 5, 7)), a @ b, f"{kernel} batched {np.dtype(dtype)}")
+    empty = backend.matmul(device(np.ones((2, 0), dtype)), device(np.ones((0, 3), dtype)), dtype)
+    assert_close(flat(empty, (2, 3)), np.zeros((2, 3), dtype), "k = 0 gives zeros")
+
+
+def test_matmul_errors():
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(2, 3\)"):
+        backend.matmul(device(np.ones((2, 3))), device(np.ones((2, 3))), np.float64)
+    with pytest.raises(ValueError, match="matmul_kernel"):
+        CUDABackend("fast").matmul(device(np.ones((2, 2))), device(np.ones((2, 2))), np.float64)
+
+
+# ---- take, index_add, index_put -------------------------------------------------------------
+
+
+def test_take_with_strided_positions():
+    buffer = backend.from_numpy(np.arange(10.0) * 10)
+    positions_base = np.array([[9, 0, 3], [3, 3, 1]], np.int64)
+    positions = mirror(positions_base.T, positions_base)  # (3, 2), transposed
+    result = backend.take(buffer, positions, np.float32)
+    expected = (np.arange(10.0) * 10)[positions_base.T].astype(np.float32)
+    assert_close(flat(result, (3, 2)), expected, "take")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64, np.uint8,
+                                   np.bool_])
+def test_index_add_repeated_positions_all_add(dtype):
+    positions = np.array([1, 4, 1, 1, 0, 4] * (THREADS_PER_BLOCK // 2), np.int64)
+    source = values((positions.size,), dtype, seed=10)
+    if dtype == np.uint8:
+        source = source % 3  # stays inside 0..255 when added up
+    buffer = backend.from_numpy(np.zeros(6, dtype))
+    backend.index_add(buffer, device(positions), device(source))
+    expected = np.zeros(6, dtype)
+    np.add.at(expected, positions, source)
+    assert_close(flat(buffer, (6,)), expected, f"index_add {np.dtype(dtype)}")
+
+
+def test_index_add_and_put_broadcast_source():
+    positions = device(np.array([[0, 2], [3, 5]], np.int64))
+    source = device(np.array([1.5, -1.0]))  # (2,), broadcast to positions' (2, 2)
+    buffer = backend.from_numpy(np.ones(6))
+    backend.index_add(buffer, positions, source)
+    assert_close(flat(buffer, (6,)), np.array([2.5, 1, 0, 2.5, 1, 0]), "index_add")
+    backend.index_put(buffer, positions, source)
+    assert_close(flat(buffer, (6,)), np.array([1.5, 1, -1, 1.5, 1, -1]), "index_put")
+
+
+# ---- against the reference backend ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["transposed", "broadcast"])
+def test_agrees_with_reference_backend(kind):
+    reference = ReferenceBackend()
+    a, a_base = make_view(kind, (3, 4), np.float32, seed=11)
+    b = np.abs(values((4,), np.float32, seed=12)) + 0.5  # no division by zero
+    host_a, host_b = layout(a, a_base, a_base.reshape(-1)), layout(b, b, b)
+    device_a, device_b = mirror(a, a_base), device(b)
+    for name, code in ops.UNARY_OPS.items():
+        expected = np.zeros((3, 4), np.float32)
+        reference.map(code, host_a, layout(expected, expected, expected.reshape(-1)))
+        out = device(np.zeros((3, 4), np.float32))
+        backend.map(code, device_a, out)
+        assert_close(host(out), expected, f"map {name} vs reference")
+    for name, code in ops.BINARY_OPS.items():
+        expected = np.zeros((3, 4), np.float32)
+        reference.zip(code, host_a, host_b, layout(expected, expected, expected.reshape(-1)))
+        out = device(np.zeros((3, 4), np.float32))
+        backend.zip(code, device_a, device_b, out)
+        assert_close(host(out), expected, f"zip {name} vs reference")
+    for name, code in ops.REDUCE_OPS.items():
+        expected = reference.reduce(code, host_a, (0,), np.float32)
+        result = flat(backend.reduce(code, device_a, (0,), np.float32), (4,))
+        assert_close(result, expected, f"reduce {name} vs reference")

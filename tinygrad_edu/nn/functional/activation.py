@@ -1,0 +1,167 @@
+"""Activation functions, each composed from primitives (autograd derives the gradients).
+
+Every branchy formula is written so that neither branch overflows: `where` sends a zero
+gradient to the branch it did not pick, but 0 * inf is still nan, so e.g. ELU takes
+exp(min(x, 0)) rather than exp(x).
+"""
+
+import math
+import warnings
+from typing import Any
+
+from tinygrad_edu import composite as C
+from tinygrad_edu import dtypes
+from tinygrad_edu import functions as F
+from tinygrad_edu.tensor import Tensor
+
+
+def _inplace(input: Tensor, compute: Any, inplace: bool) -> Tensor:
+    """compute(input), or written back into input's memory when inplace=True."""
+    if not inplace:
+        return compute(input)
+    return input._assign(compute(input._inplace_input()))
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0)"""
+    return _inplace(input, F.Relu.apply, inplace)
+
+
+def relu_(input: Tensor) -> Tensor:
+    return relu(input, inplace=True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6)"""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """clamp(x, min_val, max_val)"""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _inplace(input, lambda x: C.clamp(x, min_val, max_val), inplace)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x if x > 0 else negative_slope * x"""
+    return _inplace(input, lambda x: C.where(x > 0, x, C.mul(x, negative_slope)), inplace)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x if x > 0 else alpha * (exp(x) - 1)"""
+    def compute(x: Tensor) -> Tensor:
+        negative = C.mul(C.sub(F.Exp.apply(C.clamp(x, max=0.0)), 1.0), alpha)
+        return C.where(x > 0, x, negative)
+    return _inplace(input, compute, inplace)
+
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al."""
+    return _inplace(input, lambda x: C.mul(elu(x, SELU_ALPHA), SELU_SCALE), inplace)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (also called swish)"""
+    return _inplace(input, lambda x: C.mul(x, F.Sigmoid.apply(x)), inplace)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))"""
+    return _inplace(input, lambda x: C.mul(x, F.Tanh.apply(softplus(x))), inplace)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-x))"""
+    return F.Sigmoid.apply(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return F.Tanh.apply(input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold.
+
+    Computed as (max(beta x, 0) + log1p(exp(-|beta x|))) / beta, which never overflows.
+    """
+    scaled = C.mul(input, beta) if beta != 1 else input
+    smooth = C.add(F.Relu.apply(scaled), F.Log1p.apply(F.Exp.apply(C.neg(F.Abs.apply(scaled)))))
+    if beta != 1:
+        smooth = C.div(smooth, beta)
+    return C.where(scaled > threshold, input, smooth)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|"""
+    return C.neg(softplus(C.neg(input)))
+
+
+def _erfc_of_abs(z: Tensor) -> Tensor:
+    """erfc(|z|) by the Chebyshev fit of Numerical Recipes (6.2): relative error < 1.2e-7
+    everywhere. Written with primitives, so it is differentiable like everything else."""
+    magnitude = F.Abs.apply(z)
+    t = C.div(1.0, C.add(C.mul(magnitude, 0.5), 1.0))
+    coefficients = (0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807,
+                    -0.18628806, 0.09678418, 0.37409196, 1.00002368, -1.26551223)
+    polynomial = C.mul(t, coefficients[0])
+    for coefficient in coefficients[1:-1]:
+        polynomial = C.mul(C.add(polynomial, coefficient), t)
+    polynomial = C.add(polynomial, coefficients[-1])
+    return C.mul(t, F.Exp.apply(C.sub(polynomial, C.mul(magnitude, magnitude))))
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x), Phi the standard normal CDF = (1 + erf(x / sqrt 2)) / 2.
+
+    'none': Phi from erfc (see _erfc_of_abs; PyTorch uses the exact erf, the difference is
+    below 1e-7); 'tanh': 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+    """
+    if approximate == "tanh":
+        inner = C.mul(C.add(input, C.mul(C.mul(C.mul(input, input), input), 0.044715)),
+                      math.sqrt(2.0 / math.pi))
+        return C.mul(C.mul(input, 0.5), C.add(F.Tanh.apply(inner), 1.0))
+    if approximate != "none":
+        raise RuntimeError(f"approximate argument must be either none or tanh, got "
+                           f"{approximate}")
+    tail = _erfc_of_abs(C.mul(input, 1.0 / math.sqrt(2.0)))  # = 1 + erf(-|x|/sqrt 2)
+    twice_phi = C.where(input >= 0, C.sub(2.0, tail), tail)
+    return C.mul(C.mul(input, 0.5), twice_phi)
+
+
+def _softmax_dim(name: str, ndim: int) -> int:
+    """PyTorch's implicit dim (deprecated): 0 for 0-, 1- and 3-d input, else 1."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None) -> Tensor:
+    """exp(x_i) / sum_j exp(x_j) along dim (a fused, stable primitive)"""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim)
+    return C.softmax(input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype: Any = None) -> Tensor:
+    """x_i - log(sum_j exp(x_j)) along dim (a fused, stable primitive)"""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim)
+    return C.log_softmax(input, dim, dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None) -> Tensor:
+    """softmax(-x)"""
+    if dim is None:
+        dim = _softmax_dim("softmin", input.ndim)
+    if dtype is not None:
+        input = input.to(dtypes.to_dtype(dtype))
+    return C.softmax(C.neg(input), dim)

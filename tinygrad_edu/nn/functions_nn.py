@@ -1,0 +1,90 @@
+"""The fused primitives of nn: convolution and max pooling, forward and backward side by side.
+
+Everything else in `nn` (linear, batch norm, the losses, average pooling, ...) is composed
+from the primitives in `tinygrad_edu/functions.py`. These two are primitives because a
+composed version (gather every window, multiply, sum) is many times slower and uses memory
+proportional to the kernel size; the backend does them in one pass (kernels/cpu/conv.py).
+
+    Convolution            out = conv2d(x, weight)            (no bias: added by the caller)
+    MaxPool2DWithIndices   out = max over each window of x    (positions kept for backward)
+
+Both work on 4-d (N, C, H, W) tensors; 1-d layers reshape to H = 1 first.
+"""
+
+from typing import Any
+
+from tinygrad_edu import dispatch, dtypes
+from tinygrad_edu import tensor as tensor_module
+from tinygrad_edu.autograd import Function
+
+NN_PRIMITIVES = ("Convolution", "MaxPool2DWithIndices")
+
+
+def _wrap(buffer: Any, shape: tuple, like: Any, dtype: Any = None) -> Any:
+    """A fresh contiguous backend buffer as a Tensor on like's device."""
+    storage = like._storage
+    return tensor_module.Tensor._from_buffer(buffer, tuple(shape), dtype or like.dtype,
+                                             storage.device, storage.backend)
+
+
+class Convolution(Function):
+    """out[n, o, i, j] = sum_{c, p, q} weight[o, c, p, q] * x[n, g*Cg + c, ih, iw],
+    ih = i*stride - padding + p*dilation (likewise iw), zero outside x; g = o's group.
+
+    grad_x      = the transposed convolution of grad with weight (backend.conv2d_grad_input)
+    grad_weight = sum over n, i, j of grad[n, o, i, j] * x[n, ., ih, iw]   (conv2d_grad_weight)
+    """
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, weight: Any, stride: tuple, padding: tuple,
+                dilation: tuple, groups: int, out_size: tuple) -> Any:
+        ctx.save_for_backward(x, weight)
+        ctx.geometry = (stride, padding, dilation, groups)
+        buffer = x._storage.backend.conv2d(x._strided(), weight._strided(), stride, padding,
+                                           dilation, groups, out_size)
+        return _wrap(buffer, (x._shape[0], weight._shape[0]) + tuple(out_size), x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Any) -> tuple:
+        x, weight = ctx.saved_tensors
+        backend = grad._storage.backend
+        grad_x = grad_weight = None
+        if ctx.needs_input_grad[0]:
+            buffer = backend.conv2d_grad_input(grad._strided(), weight._strided(), x._shape,
+                                               *ctx.geometry)
+            grad_x = _wrap(buffer, x._shape, grad)
+        if ctx.needs_input_grad[1]:
+            buffer = backend.conv2d_grad_weight(x._strided(), grad._strided(), weight._shape,
+                                                *ctx.geometry)
+            grad_weight = _wrap(buffer, weight._shape, grad)
+        return grad_x, grad_weight
+
+
+class MaxPool2DWithIndices(Function):
+    """out[n, c, i, j] = max over the window of x[n, c] (padding never wins: it reads -inf);
+    grad_x = zeros with grad[n, c, i, j] added at the position of each window's maximum.
+
+    `positions_out`, when given a list, receives the int64 tensor of those positions
+    (row-major element numbers of x), from which `return_indices=True` is computed.
+    """
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, kernel_size: tuple, stride: tuple, padding: tuple,
+                dilation: tuple, out_size: tuple, positions_out: list | None = None) -> Any:
+        values, positions = x._storage.backend.max_pool2d(x._strided(), kernel_size, stride,
+                                                          padding, dilation, out_size)
+        shape = x._shape[:2] + tuple(out_size)
+        positions = _wrap(positions, shape, x, dtypes.int64)
+        ctx.save_for_backward(positions)
+        ctx.shape = x._shape
+        if positions_out is not None:
+            positions_out.append(positions)
+        return _wrap(values, shape, x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Any) -> Any:
+        (positions,) = ctx.saved_tensors
+        grad_x = dispatch.full_like(grad, ctx.shape, 0, grad.dtype)
+        dispatch.index_add(grad_x, positions, grad)
+        return grad_x
+

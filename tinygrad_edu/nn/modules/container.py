@@ -1,0 +1,247 @@
+"""Containers: modules that hold other modules.
+
+    Sequential   runs its children in order: Sequential(Linear(2, 8), ReLU(), Linear(8, 1))
+    ModuleList   a list of modules (registered, so their parameters are found); no forward
+    ModuleDict   a dict of modules by name; no forward
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import OrderedDict
+from itertools import islice
+from typing import Any, Iterable, Iterator, Mapping
+
+from tinygrad_edu.nn.modules.module import Module, _addindent
+
+
+def _index(index: Any, size: int, kind: str) -> int:
+    """index as a non-negative int below size, or PyTorch's IndexError."""
+    index = operator.index(index)
+    if not -size <= index < size:
+        raise IndexError(f"index {index} is out of range")
+    return index + size if index < 0 else index
+
+
+class Sequential(Module):
+    """Apply the child modules one after the other: forward(x) = m_n(...m_2(m_1(x)))."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            for name, module in args[0].items():
+                self.add_module(name, module)
+        else:
+            for number, module in enumerate(args):
+                self.add_module(str(number), module)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return type(self)(OrderedDict(list(self._modules.items())[index]))
+        position = _index(index, len(self), "Sequential")
+        return next(islice(iter(self._modules.values()), position, None))
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        key = list(self._modules)[_index(index, len(self), "Sequential")]
+        setattr(self, key, module)
+
+    def __delitem__(self, index: Any) -> None:
+        keys = list(self._modules)
+        targets = keys[index] if isinstance(index, slice) else \
+            [keys[_index(index, len(self), "Sequential")]]
+        for key in targets:
+            delattr(self, key)
+        # renumber, as PyTorch does, so that indexing stays contiguous
+        items = list(self._modules.items())
+        self._modules.clear()
+        for number, (_, module) in enumerate(items):
+            self._modules[str(number)] = module
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __add__(self, other: "Sequential") -> "Sequential":
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        result = Sequential()
+        for module in list(self) + list(other):
+            result.append(module)
+        return result
+
+    def append(self, module: Module) -> "Sequential":
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> "Sequential":
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> "Sequential":
+        if not isinstance(module, Module):
+            raise AssertionError(f"module should be of type: {Module}")
+        size = len(self)
+        if not -size <= index <= size:
+            raise IndexError(f"Index out of range: {index}")
+        index = index + size if index < 0 else index
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._modules.clear()
+        for number, item in enumerate(modules):
+            self._modules[str(number)] = item
+        return self
+
+    def pop(self, index: int) -> Module:
+        module = self[index]
+        del self[index]
+        return module
+
+    def forward(self, input: Any) -> Any:
+        for module in self:
+            input = module(input)
+        return input
+
+
+class ModuleList(Module):
+    """A list of modules, registered as children named "0", "1", ..."""
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return type(self)(list(self._modules.values())[index])
+        return self._modules[str(_index(index, len(self), "ModuleList"))]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        setattr(self, str(_index(index, len(self), "ModuleList")), module)
+
+    def __delitem__(self, index: Any) -> None:
+        keys = list(self._modules)
+        targets = keys[index] if isinstance(index, slice) else \
+            [keys[_index(index, len(self), "ModuleList")]]
+        for key in targets:
+            del self._modules[key]
+        modules = list(self._modules.values())
+        self._modules.clear()
+        for number, module in enumerate(modules):
+            self._modules[str(number)] = module
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __iadd__(self, modules: Iterable[Module]) -> "ModuleList":
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> "ModuleList":
+        return ModuleList(list(self) + list(other))
+
+    def append(self, module: Module) -> "ModuleList":
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> "ModuleList":
+        if isinstance(modules, (Module, str)) or not hasattr(modules, "__iter__"):
+            raise TypeError("ModuleList.extend should be called with an iterable, but got "
+                            + type(modules).__name__)
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._modules.clear()
+        for number, item in enumerate(modules):
+            self.add_module(str(number), item)
+
+    def pop(self, index: int = -1) -> Module:
+        module = self[index]
+        del self[index]
+        return module
+
+    def __repr__(self) -> str:
+        """Runs of identical children print once: `(0-2): 3 x Linear(...)` (PyTorch 2.x)."""
+        reprs = [repr(module) for module in self]
+        if not reprs:
+            return self._get_name() + "()"
+        blocks: list = []  # [first, last, text]
+        for number, text in enumerate(reprs):
+            if blocks and blocks[-1][2] == text:
+                blocks[-1][1] = number
+            else:
+                blocks.append([number, number, text])
+        lines = []
+        for first, last, text in blocks:
+            line = f"({first}): {text}" if first == last else \
+                f"({first}-{last}): {last - first + 1} x {text}"
+            lines.append(_addindent(line, 2))
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class ModuleDict(Module):
+    """An ordered dict of modules by name (names become attribute names)."""
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._modules
+
+    def clear(self) -> None:
+        self._modules.clear()
+
+    def pop(self, key: str) -> Module:
+        module = self[key]
+        del self[key]
+        return module
+
+    def keys(self) -> Iterable[str]:
+        return self._modules.keys()
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        return self._modules.items()
+
+    def values(self) -> Iterable[Module]:
+        return self._modules.values()
+
+    def update(self, modules: Mapping[str, Module] | Iterable) -> None:
+        if isinstance(modules, Mapping):
+            for key, module in modules.items():
+                self[key] = module
+            return
+        for number, pair in enumerate(modules):
+            if not hasattr(pair, "__iter__") or isinstance(pair, str):
+                raise TypeError("ModuleDict update sequence element #" + str(number)
+                                + " should be Iterable; is" + type(pair).__name__)
+            pair = tuple(pair)
+            if len(pair) != 2:
+                raise ValueError("ModuleDict update sequence element #" + str(number)
+                                 + " has length " + str(len(pair)) + "; 2 is required")
+            self[pair[0]] = pair[1]

@@ -1,0 +1,283 @@
+"""Optimizer: the bookkeeping every optimizer shares (PyTorch's `torch.optim.Optimizer`).
+
+    param_groups  a list of dicts {"params": [tensors], "lr": 0.1, ...}; an option that a
+                  group does not set comes from `defaults` (the constructor's arguments)
+    state         parameter tensor -> its own dict (step count, momentum buffers, ...)
+    step()        one update of every parameter that has a `.grad` (each subclass)
+    zero_grad()   forget the gradients (set them to None, by default)
+    state_dict()  {"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}:
+                  each parameter is replaced by its position in the groups, so the dict can
+                  be saved, and loaded into an optimizer over other tensors of the same shapes
+
+How a subclass's `step` updates a parameter: the algorithm reads as plain math in its
+docstring, but the update runs as ONE fused kernel per parameter on the parameter's device
+(`backend.adam_update(...)`, kernels/cpu/optim.py), which reads and writes each element
+once. `fused_update` below hands that kernel flat buffers and bumps the version counters.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from itertools import chain
+from typing import Any
+
+from tinygrad_edu import creation, dispatch, dtypes
+from tinygrad_edu.autograd import enable_grad
+from tinygrad_edu.tensor import Tensor
+
+Params = Iterable[Any]  # tensors, (name, tensor) pairs, or dicts {"params": ..., options}
+
+
+class _RequiredParameter:
+    """The default of an option that every param group must set itself."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+class Optimizer:
+    """Base class of the optimizers: param groups, per-parameter state, state_dict.
+
+    A subclass passes its options as `defaults` and defines `step(closure=None)`.
+    """
+
+    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
+        self.defaults = defaults
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            "Tensors or dicts, but got a Tensor")
+        self.state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        groups = list(params)
+        if len(groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(dict(group))
+
+    def __repr__(self) -> str:
+        text = self.__class__.__name__ + " ("
+        for index, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {index}\n"
+            for key in sorted(group):
+                if key != "params":
+                    text += f"    {key}: {group[key]}\n"
+        return text + ")"
+
+    # ------------------------------------------------------------------ groups and gradients
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own options (e.g. to unfreeze layers later).
+
+        Options the group leaves out take the optimizer's defaults; a parameter may belong to
+        one group only.
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")
+        else:
+            params = list(params)
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        params = [p[1] if isinstance(p, tuple) else p for p in params]
+        if names:
+            if len(names) != len(params):
+                raise ValueError("all optimizer params should be with/without names. Some param "
+                                 "names are missing")
+            param_group["param_names"] = names
+        param_group["params"] = params
+        for param in params:
+            if not isinstance(param, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                                f"{type(param).__name__}")
+            if not (param.is_leaf or param.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError("parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")
+            param_group.setdefault(name, default)
+        ids = [id(p) for p in params]
+        if len(ids) != len(set(ids)):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
+                          "future, this will cause an error", stacklevel=3)
+        for group in self.param_groups:
+            if ("param_names" in param_group) != ("param_names" in group):
+                which = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {which} to the optimizer")
+            if {id(p) for p in group["params"]} & set(ids):
+                raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: `.grad = None`, or fill it with zeros.
+
+        None (the default) saves memory, and a step then skips parameters that got no
+        gradient; zeros keep the tensor, so a step still updates them (e.g. weight decay).
+        """
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                if set_to_none:
+                    param.grad = None
+                else:
+                    if param.grad.grad_fn is not None:
+                        param.grad.detach_()
+                    else:
+                        param.grad.requires_grad_(False)
+                    param.grad.zero_()
+
+    # ------------------------------------------------------------------ saving and loading
+    def state_dict(self) -> dict[str, Any]:
+        """{"state": {index: state}, "param_groups": [{options..., "params": [index, ...]}]}.
+
+        Indices count the parameters across the groups in order. The state tensors are the
+        optimizer's own (not copies), as in PyTorch: save or deep-copy the dict to keep it.
+        """
+        index_of: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {key: value for key, value in group.items() if key != "params"}
+            for param in group["params"]:
+                index_of.setdefault(id(param), len(index_of))
+            packed["params"] = [index_of[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {(index_of[id(key)] if isinstance(key, Tensor) else key): value
+                 for key, value in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore state and options saved by `state_dict()` (from this or another optimizer
+        over parameters of the same shapes, in the same order).
+
+        Floating state tensors are copied to each parameter's device and dtype ("step" stays
+        a float32 CPU tensor). PyTorch: may share tensors with `state_dict`; here the
+        optimizer always owns contiguous copies, which its fused kernels need.
+        """
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError("optimizer state_dict must be a dict with keys 'state' and "
+                             "'param_groups'")
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(self.param_groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        for group, saved in zip(self.param_groups, saved_groups):
+            if len(group["params"]) != len(saved["params"]):
+                raise ValueError("loaded state dict contains a parameter group that doesn't "
+                                 "match the size of optimizer's group")
+        param_of = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
+                            chain.from_iterable(g["params"] for g in self.param_groups)))
+        state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
+        for key, value in state_dict["state"].items():
+            if key in param_of:
+                param = param_of[key]
+                state[param] = {name: _state_value(param, name, item)
+                                for name, item in value.items()}
+            else:
+                state[key] = value
+        for group, saved in zip(self.param_groups, saved_groups):
+            saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
+        self.state = state
+        self.param_groups = saved_groups
+
+
+def _state_value(param: Tensor, name: str, value: Any) -> Any:
+    """A loaded state entry, made the optimizer's own: tensors on param's device and (if
+    floating) dtype, contiguous; "step" as a float32 CPU scalar tensor."""
+    if name == "step":
+        number = value.item() if isinstance(value, Tensor) else value
+        return creation.tensor(float(number), dtype=dtypes.float32)
+    if not isinstance(value, Tensor):
+        return copy.deepcopy(value)
+    dtype = param.dtype if value.dtype.is_floating_point else value.dtype
+    return dispatch.contiguous(value.detach().to(param.device), dtype)
+
+
+# ---------------------------------------------------------------------------- step helpers
+
+
+def evaluate(closure: Callable[[], Any] | None) -> Any:
+    """Run `closure()` (which recomputes the loss and calls backward) with grad mode on."""
+    if closure is None:
+        return None
+    with enable_grad():
+        return closure()
+
+
+def new_step_count() -> Tensor:
+    """state["step"]: a 0-d float32 CPU tensor, as PyTorch keeps it."""
+    return creation.zeros((), dtype=dtypes.float32)
+
+
+def advance(step_count: Tensor) -> float:
+    """step_count += 1 in place; returns the new count as a Python float.
+
+    The count is a float32 CPU scalar, so this adds 1 through its NumPy view (the same
+    float32 addition as `step_count += 1`, without a tensor op's overhead).
+    """
+    count = step_count.numpy()
+    count += 1
+    step_count._storage.version += 1
+    return float(count)
+
+
+@contextmanager
+def fused_update(param: Tensor, *state: Tensor | None) -> Iterator[tuple]:
+    """Yield (backend, param, grad, *state) as flat buffers for one in-place fused update.
+
+    Each buffer is `storage.buffer[offset : offset + numel]` of a contiguous tensor, so
+    the kernel sees only flat arrays of the parameter's dtype and length (None stays None).
+    A non-contiguous parameter (rare) is updated in a contiguous copy that is then written
+    back; a gradient of another layout or dtype is copied. Afterwards the version counters
+    of the parameter and its state go up, as for any in-place op.
+    """
+    grad = param.grad
+    if grad._shape != param._shape or grad.device != param.device:
+        raise RuntimeError(f"the gradient of a parameter of shape {list(param._shape)} on "
+                           f"{param.device} has shape {list(grad._shape)} on {grad.device}")
+    if not param.dtype.is_floating_point:
+        raise RuntimeError(f"optimizers update floating-point parameters, got {param.dtype}")
+    work = param if param.is_contiguous() else dispatch.contiguous(param)
+    if not grad.is_contiguous() or grad.dtype is not param.dtype:
+        grad = dispatch.contiguous(grad, param.dtype)
+    buffers = [_flat(work), _flat(grad)]
+    for tensor in state:
+        buffers.append(None if tensor is None else _flat(_checked_state(tensor, param)))
+    yield (param._storage.backend, *buffers)
+    if work is not param:
+        dispatch.copy_into(work, param)
+    param._storage.version += 1
+    for tensor in state:
+        if tensor is not None:
+            tensor._storage.version += 1
+
+
+def _flat(tensor: Tensor) -> Any:
+    """The flat slice of a contiguous tensor's buffer that holds its elements in order."""
+    return tensor._storage.buffer[tensor._offset:tensor._offset + tensor.numel()]
+
+
+def _checked_state(tensor: Tensor, param: Tensor) -> Tensor:
+    """A state tensor the kernel may index like the parameter (it does no bounds checks)."""
+    if (tensor._shape != param._shape or tensor.dtype is not param.dtype
+            or tensor.device != param.device or not tensor.is_contiguous()):
+        raise RuntimeError(
+            f"optimizer state of shape {list(tensor._shape)}, {tensor.dtype} on "
+            f"{tensor.device} (contiguous: {tensor.is_contiguous()}) does not match its "
+            f"parameter of shape {list(param._shape)}, {param.dtype} on {param.device}")
+    return tensor
