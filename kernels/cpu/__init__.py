@@ -12,6 +12,7 @@ import numpy as np
 
 from kernels import ops
 from kernels.cpu import conv, elementwise, indexing, matmul, optim, reduce
+from kernels.cpu.blas_threads import BlasThreads
 from kernels.reference import ReferenceBackend
 from kernels.strided import Buffer, Strided, broadcast_strides, contiguous_strides, numel
 
@@ -70,6 +71,7 @@ class CPUBackend:
 
     def __init__(self) -> None:
         self.matmul_kernel = "blas"
+        self.blas_threads = BlasThreads()
         self._numpy = ReferenceBackend()
 
     # ---- allocation and transfers
@@ -208,6 +210,8 @@ class CPUBackend:
         b_view = numpy_view(b)
         use_blas = (self.matmul_kernel == "blas" and a_view.dtype == b_view.dtype == dtype
                     and dtype in (np.float32, np.float64))
+        if use_blas:
+            self.blas_threads.use(n_batch * n * k * m)
         if use_blas and not batch:
             matmul.matmul_blas_2d(_blas_ready(a_view), _blas_ready(b_view), out.reshape(n, m))
             return out
