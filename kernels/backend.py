@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from kernels.strided import Buffer, Shape, Strided
+from kernels.strided import Buffer, Strided
 
 
 class Backend(Protocol):

@@ -15,11 +15,12 @@ Differences from PyTorch, on purpose:
 """
 
 from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from kernels import ops
-from typing import Any, Callable, Sequence
 
 _grad_enabled = True
 Tensor: Any = None  # set by tinygrad_edu/tensor.py (it imports this module)

@@ -8,7 +8,8 @@ Random numbers come from NumPy's PCG64 generator on the host (then copied to the
 import builtins
 import json
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

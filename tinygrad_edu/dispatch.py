@@ -15,6 +15,13 @@ if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
 
 
+def _wrap(buffer: object, shape: tuple, dtype: dtypes.dtype, like: "Tensor") -> "Tensor":
+    """A new contiguous tensor over `buffer`, on like's device."""
+    storage = like._storage
+    return tensor_module.Tensor._from_buffer(buffer, shape, dtype, storage.device,
+                                             storage.backend)
+
+
 def same_device(name: str, *tensors: "Tensor") -> None:
     """Raise PyTorch's error when the tensors of one op live on different devices."""
     first = tensors[0]._storage.device
@@ -41,7 +48,7 @@ def new_tensor(like: "Tensor", shape: tuple, dtype: dtypes.dtype) -> "Tensor":
     """An uninitialised contiguous tensor on `like`'s device."""
     storage = like._storage
     buffer = storage.backend.empty(numel(shape), dtype.numpy)
-    return tensor_module.Tensor._from_buffer(buffer, shape, dtype, storage.device, storage.backend)
+    return _wrap(buffer, shape, dtype, like)
 
 
 def unary(op: int, x: "Tensor", dtype: dtypes.dtype | None = None) -> "Tensor":
@@ -89,7 +96,7 @@ def reduce(op: int, x: "Tensor", axes: tuple, dtype: dtypes.dtype) -> "Tensor":
     backend = x._storage.backend
     buffer = backend.reduce(op, x._strided(), axes, dtype.numpy)
     shape = tuple(size for axis, size in enumerate(x._shape) if axis not in axes)
-    return tensor_module.Tensor._from_buffer(buffer, shape, dtype, x._storage.device, backend)
+    return _wrap(buffer, shape, dtype, x)
 
 
 def arg_reduce(op: int, x: "Tensor", axis: int) -> "Tensor":
@@ -97,7 +104,7 @@ def arg_reduce(op: int, x: "Tensor", axis: int) -> "Tensor":
     backend = x._storage.backend
     buffer = backend.arg_reduce(op, x._strided(), axis)
     shape = x._shape[:axis] + x._shape[axis + 1:]
-    return tensor_module.Tensor._from_buffer(buffer, shape, dtypes.int64, x._storage.device, backend)
+    return _wrap(buffer, shape, dtypes.int64, x)
 
 
 def matmul(a: "Tensor", b: "Tensor", dtype: dtypes.dtype) -> "Tensor":
@@ -105,14 +112,14 @@ def matmul(a: "Tensor", b: "Tensor", dtype: dtypes.dtype) -> "Tensor":
     backend = a._storage.backend
     buffer = backend.matmul(a._strided(), b._strided(), dtype.numpy)
     shape = a._shape[:-1] + b._shape[-1:]
-    return tensor_module.Tensor._from_buffer(buffer, shape, dtype, a._storage.device, backend)
+    return _wrap(buffer, shape, dtype, a)
 
 
 def take(x: "Tensor", positions: "Tensor") -> "Tensor":
     """out[i] = x.storage[positions[i]]: positions are flat buffer positions (int64)."""
     backend = x._storage.backend
     buffer = backend.take(x._storage.buffer, positions._strided(), x.dtype.numpy)
-    return tensor_module.Tensor._from_buffer(buffer, positions._shape, x.dtype, x._storage.device, backend)
+    return _wrap(buffer, positions._shape, x.dtype, x)
 
 
 def index_add(target: "Tensor", positions: "Tensor", source: "Tensor") -> None:
@@ -131,7 +138,7 @@ def full_like(x: "Tensor", shape: tuple, value: Any, dtype: dtypes.dtype) -> "Te
     """A new tensor of `shape` on x's device filled with `value`."""
     backend = x._storage.backend
     buffer = backend.full(numel(shape), value, dtype.numpy)
-    return tensor_module.Tensor._from_buffer(buffer, shape, dtype, x._storage.device, backend)
+    return _wrap(buffer, shape, dtype, x)
 
 
 def scalar_strided(value: Any, like: "Tensor", dtype: dtypes.dtype) -> Strided:

@@ -5,7 +5,8 @@ View, Permute, Expand and Slice in functions.py carry the gradient back.
 """
 
 import builtins
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

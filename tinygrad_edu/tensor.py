@@ -21,15 +21,19 @@ to `tensor.Tensor` only when called, so they can be loaded before this class exi
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 from kernels.strided import Strided, contiguous_strides, is_contiguous, numel
-from tinygrad_edu import autograd, dtypes
+from tinygrad_edu import (
+    autograd,
+    dtypes,
+    functions,  # noqa: I001  (after tensor_math, which loads it)
+)
 from tinygrad_edu.device import CPU, canonical, device
 from tinygrad_edu.tensor_math import TensorMath
-from tinygrad_edu import functions  # noqa: I001  (after tensor_math, which loads it)
 
 
 class Size(tuple):

@@ -11,4 +11,6 @@ from numba import njit
 
 kernel = njit(cache=True, error_model="numpy")
 parallel_kernel = njit(cache=True, parallel=True, error_model="numpy")
-inline = njit(error_model="numpy")  # LLVM inlines small functions anyway; numba-level inlining compiles slowly
+# Helpers called from kernels: LLVM inlines them anyway, and numba-level inlining
+# (inline="always") made every kernel several times slower to compile.
+inline = njit(error_model="numpy")
