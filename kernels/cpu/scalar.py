@@ -1,9 +1,10 @@
-"""The scalar functions of `kernels/scalar_math.py`, compiled for the CPU and dispatched by op code.
+"""The scalar functions of `kernels/scalar_math.py`, compiled for the CPU, chosen by op code.
 
 Each function is compiled with `njit` (kernels/cpu/jit.py: `inline`), and LLVM inlines it
-into the loop of the kernel that calls it. `apply_unary(op, x)` and `apply_binary(op, a, b)` turn an op code from
-`kernels/ops.py` into the call; the kernels branch on a loop-invariant code, which the CPU's
-branch predictor makes nearly free (measured: the same speed as a kernel per op).
+into the loop of the kernel that calls it. `apply_unary(op, x)` and `apply_binary(op, a, b)`
+turn an op code from `kernels/ops.py` into the call. The kernels branch on a loop-invariant
+code, which the CPU predicts perfectly; the hottest ops also get loops of their own in
+elementwise.py, which the compiler vectorises.
 """
 
 from kernels import ops, scalar_math, strided
