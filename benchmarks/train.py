@@ -1,0 +1,243 @@
+"""Training throughput: tinygrad_edu vs PyTorch eager vs a hand-written NumPy loop (issue 9).
+
+    python benchmarks/train.py            # all cases (a few minutes)
+    python benchmarks/train.py --quick    # fewer epochs, for a smoke test
+
+Every case trains the same model on the same data with the same loop, written once against
+the PyTorch API and run with `import tinygrad_edu as torch` or the real PyTorch. Figures are
+samples/s over full epochs after a warm-up epoch (medians of the epochs). Also printed: where
+tinygrad_edu's time goes (kernels, autograd bookkeeping, Python dispatch, allocation), the
+peak memory of an MNIST-MLP epoch per library, and whether memory grows across epochs.
+"""
+
+import argparse
+import cProfile
+import gc
+import os
+import pstats
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, ROOT)
+
+
+def load_digits() -> tuple:
+    data = np.load(os.path.join(ROOT, "tinygrad_edu", "data", "digits.npz"))
+    images = data["images"].reshape(-1, 64).astype(np.float32) / 16.0
+    return images, data["labels"].astype(np.int64)
+
+
+def load_mnist(count: int = 60000) -> tuple:
+    from tinygrad_edu.vision.idx import read_idx
+    folder = os.path.join(ROOT, "data", "mnist")
+    images = read_idx(os.path.join(folder, "train-images-idx3-ubyte.gz"))[:count]
+    labels = read_idx(os.path.join(folder, "train-labels-idx1-ubyte.gz"))[:count]
+    return (images.astype(np.float32) / 255.0 - 0.1307) / 0.3081, labels.astype(np.int64)
+
+
+def mlp(torch, sizes: tuple):
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
+def lenet(torch):
+    nn = torch.nn
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(16 * 4 * 4, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10))
+
+
+def epoch(torch, model, optimizer, images, labels, batch_size: int) -> float:
+    """One epoch of the usual loop; returns seconds."""
+    loss_fn = torch.nn.functional.cross_entropy
+    x_all = torch.from_numpy(images)
+    y_all = torch.from_numpy(labels)
+    start = time.perf_counter()
+    for first in range(0, len(images) - batch_size + 1, batch_size):
+        x = x_all[first:first + batch_size]
+        y = y_all[first:first + batch_size]
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+    return time.perf_counter() - start
+
+
+def run_case(torch, case: dict, epochs: int) -> float:
+    torch.manual_seed(0)
+    model = case["model"](torch)
+    if case["optimizer"] == "adam":
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    else:
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    images, labels = case["data"]
+    epoch(torch, model, optimizer, images, labels, case["batch"])  # warm-up
+    times = [epoch(torch, model, optimizer, images, labels, case["batch"]) for _ in range(epochs)]
+    batches = len(images) // case["batch"]
+    return batches * case["batch"] / statistics.median(times)
+
+
+def numpy_mlp_epoch(images, labels, sizes: tuple, batch_size: int, lr: float = 0.05) -> float:
+    """The floor: forward and backward written out in NumPy (BLAS matmuls), plain SGD."""
+    rng = np.random.default_rng(0)
+    weights = [rng.standard_normal((a, b)).astype(np.float32) / np.sqrt(a)
+               for a, b in zip(sizes[:-1], sizes[1:])]
+    biases = [np.zeros(b, np.float32) for b in sizes[1:]]
+    start = time.perf_counter()
+    for first in range(0, len(images) - batch_size + 1, batch_size):
+        x = images[first:first + batch_size]
+        y = labels[first:first + batch_size]
+        activations = [x]
+        for i, (w, b) in enumerate(zip(weights, biases)):
+            z = activations[-1] @ w + b
+            activations.append(np.maximum(z, 0) if i < len(weights) - 1 else z)
+        logits = activations[-1]
+        shifted = logits - logits.max(1, keepdims=True)
+        probabilities = np.exp(shifted)
+        probabilities /= probabilities.sum(1, keepdims=True)
+        grad = probabilities
+        grad[np.arange(len(y)), y] -= 1
+        grad /= len(y)
+        for i in range(len(weights) - 1, -1, -1):
+            grad_w = activations[i].T @ grad
+            grad_b = grad.sum(0)
+            if i:
+                grad = (grad @ weights[i].T) * (activations[i] > 0)
+            weights[i] -= lr * grad_w
+            biases[i] -= lr * grad_b
+    return time.perf_counter() - start
+
+
+def profile(case: dict) -> None:
+    """Where tinygrad_edu's time goes in one epoch, by layer of the code."""
+    import tinygrad_edu as torch
+    torch.manual_seed(0)
+    model = case["model"](torch)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    images, labels = case["data"]
+    epoch(torch, model, optimizer, images, labels, case["batch"])
+    profiler = cProfile.Profile()
+    profiler.enable()
+    epoch(torch, model, optimizer, images, labels, case["batch"])
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    buckets = {"kernels (Numba, BLAS)": 0.0, "autograd bookkeeping": 0.0,
+               "Python dispatch (tensor, functions, nn, optim)": 0.0, "allocation": 0.0,
+               "other": 0.0}
+    for (filename, _, name), (_, _, own_time, _, _) in stats.items():
+        if "kernels" in filename and "__init__" not in filename or "numba" in filename:
+            buckets["kernels (Numba, BLAS)"] += own_time
+        elif filename.endswith("autograd.py"):
+            buckets["autograd bookkeeping"] += own_time
+        elif "tinygrad_edu" in filename or "kernels" in filename:
+            buckets["Python dispatch (tensor, functions, nn, optim)"] += own_time
+        elif name in ("<built-in method numpy.empty>", "<built-in method numpy.zeros>") or \
+                "empty" in name or "full" in name:
+            buckets["allocation"] += own_time
+        else:
+            buckets["other"] += own_time
+    total = sum(buckets.values())
+    print(f"\n== where tinygrad_edu's time goes ({case['name']}, one epoch under cProfile)")
+    for label, seconds in buckets.items():
+        print(f"{label:48s} {seconds:7.3f} s  {100 * seconds / total:5.1f}%")
+
+
+MEMORY = """
+import sys, resource, gc
+sys.path.insert(0, {root!r})
+import numpy as np
+import benchmarks.train as bench
+import {library} as torch
+images, labels = bench.load_mnist({count})
+torch.manual_seed(0)
+model = bench.mlp(torch, (784, 256, 128, 10))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+rss = []
+for _ in range(3):
+    bench.epoch(torch, model, optimizer, images, labels, 128)
+    gc.collect()
+    rss.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(" ".join(f"{{r:.1f}}" for r in rss))
+"""
+
+
+def memory(count: int) -> None:
+    print(f"\n== peak RSS (MiB) after each of 3 MNIST-MLP epochs ({count} samples)")
+    for library in ("tinygrad_edu", "torch"):
+        code = MEMORY.format(root=ROOT, library=library, count=count)
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                env=dict(os.environ, PYTHONPATH=ROOT))
+        if result.returncode:
+            print(f"{library:13s} failed: {result.stderr.strip().splitlines()[-1]}")
+            continue
+        peaks = [float(v) for v in result.stdout.split()]
+        growth = peaks[-1] - peaks[0]
+        print(f"{library:13s} {' '.join(f'{p:8.1f}' for p in peaks)}   growth {growth:+.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer epochs and samples")
+    args = parser.parse_args()
+    epochs = 1 if args.quick else 3
+    mnist_count = 6000 if args.quick else 60000
+    digits = load_digits()
+    mnist = load_mnist(mnist_count)
+    mnist_images = (mnist[0].reshape(-1, 1, 28, 28), mnist[1])
+    flat_mnist = (mnist[0].reshape(-1, 784), mnist[1])
+    cases = [
+        {"name": "digits MLP b32 SGD", "model": lambda t: mlp(t, (64, 128, 64, 10)),
+         "data": digits, "batch": 32, "optimizer": "sgd", "numpy": (64, 128, 64, 10)},
+        {"name": "digits MLP b128 SGD", "model": lambda t: mlp(t, (64, 128, 64, 10)),
+         "data": digits, "batch": 128, "optimizer": "sgd", "numpy": (64, 128, 64, 10)},
+        {"name": "digits MLP b32 Adam", "model": lambda t: mlp(t, (64, 128, 64, 10)),
+         "data": digits, "batch": 32, "optimizer": "adam"},
+        {"name": "digits MLP b128 Adam", "model": lambda t: mlp(t, (64, 128, 64, 10)),
+         "data": digits, "batch": 128, "optimizer": "adam"},
+        {"name": "MNIST MLP b128 SGD", "model": lambda t: mlp(t, (784, 256, 128, 10)),
+         "data": flat_mnist, "batch": 128, "optimizer": "sgd", "numpy": (784, 256, 128, 10)},
+        {"name": "MNIST LeNet b64 SGD", "model": lenet,
+         "data": (mnist_images[0][: mnist_count // 4], mnist_images[1][: mnist_count // 4]),
+         "batch": 64, "optimizer": "sgd"},
+    ]
+    import tinygrad_edu
+    try:
+        import torch
+        torch.set_num_threads(os.cpu_count() or 1)
+    except ImportError:
+        torch = None
+    print("samples/s (median of epochs after a warm-up); ratio = tinygrad_edu / other")
+    print(f"{'case':24s} {'tinygrad_edu':>13s} {'torch':>10s} {'ratio':>6s} {'numpy':>10s} "
+          f"{'ratio':>6s}")
+    for case in cases:
+        ours = run_case(tinygrad_edu, case, epochs)
+        theirs = run_case(torch, case, epochs) if torch is not None else float("nan")
+        line = f"{case['name']:24s} {ours:13.0f} {theirs:10.0f} {ours / theirs:6.2f}"
+        if "numpy" in case:
+            seconds = statistics.median(
+                numpy_mlp_epoch(*case["data"], case["numpy"], case["batch"])
+                for _ in range(epochs))
+            floor = (len(case["data"][0]) // case["batch"]) * case["batch"] / seconds
+            line += f" {floor:10.0f} {ours / floor:6.2f}"
+        print(line, flush=True)
+    profile(cases[1])
+    memory(mnist_count)
+    gc.collect()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nthis process: peak RSS {peak:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
