@@ -12,7 +12,8 @@ gradient:
                     `_single_tensor_adam` line by line (each op a kernel launch + a pass
                     over memory + temporaries);
 - PyTorch:          `torch.optim.Adam` (the default for-loop implementation on CPU) and
-                    `fused=True` (PyTorch's own fused CPU kernel), when torch is installed.
+                    `fused=True` (PyTorch's own fused CPU kernel), on all of PyTorch's
+                    threads and on one, when torch is installed.
 
 Each row prints the median over `--repeats` steps (after warm-up) and its ratio to the
 fused step.
@@ -93,6 +94,7 @@ def tensor_chain_step(values: np.ndarray, grad: np.ndarray) -> Callable[[], obje
 
 
 def torch_steps(values: np.ndarray, grad: np.ndarray) -> list[tuple[str, Callable]]:
+    """PyTorch's Adam, default (for-loop) and fused, on all its threads and on one."""
     try:
         import torch
     except ImportError:
@@ -100,11 +102,25 @@ def torch_steps(values: np.ndarray, grad: np.ndarray) -> list[tuple[str, Callabl
     rows = []
     for label, options in (("PyTorch Adam (default, CPU)", {}),
                            ("PyTorch Adam (fused=True)", {"fused": True})):
-        param = torch.tensor(values, requires_grad=True)
-        param.grad = torch.tensor(grad)
-        optimizer = torch.optim.Adam([param], lr=LR, betas=(BETA1, BETA2), eps=EPS, **options)
-        rows.append((label, optimizer.step))
+        for threads in (torch.get_num_threads(), 1):
+            param = torch.tensor(values, requires_grad=True)
+            param.grad = torch.tensor(grad)
+            optimizer = torch.optim.Adam([param], lr=LR, betas=(BETA1, BETA2), eps=EPS,
+                                         **options)
+            rows.append((f"{label}, {threads} thread{'s' if threads > 1 else ''}",
+                         _with_threads(torch, threads, optimizer.step)))
     return rows
+
+
+def _with_threads(torch: object, threads: int, step: Callable) -> Callable[[], object]:
+    def run() -> object:
+        previous = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            return step()
+        finally:
+            torch.set_num_threads(previous)
+    return run
 
 
 def main() -> None:
@@ -132,7 +148,7 @@ def main() -> None:
     medians = [(label, median_seconds(step, args.repeats)) for label, step in rows]
     fused = medians[0][1]
     for label, seconds in medians:
-        print(f"  {label:40s} {seconds * 1e3:9.3f} ms   {seconds / fused:6.2f}x fused")
+        print(f"  {label:44s} {seconds * 1e3:9.3f} ms   {seconds / fused:6.2f}x fused")
 
 
 if __name__ == "__main__":

@@ -104,11 +104,11 @@ class Function:
     and are used as `MyFunction.apply(*inputs, **options)`, as in PyTorch.
     """
 
-    def __init__(self) -> None:
-        self.next_functions: tuple = ()
-        self._saved: tuple | None = ()
-        self._saved_versions: tuple = ()
-        self.needs_input_grad: tuple = ()
+    # defaults on the class, so creating a node costs nothing until forward sets them
+    next_functions: tuple = ()
+    needs_input_grad: tuple = ()
+    _saved: tuple | None = ()
+    _saved_versions: tuple = ()
 
     # -- what forward calls
     def save_for_backward(self, *tensors: Any) -> None:
@@ -142,7 +142,7 @@ class Function:
         ctx = cls()
         output = cls.forward(ctx, *inputs, **options)
         if not _grad_enabled:
-            return output
+            return output  # no graph: ctx (and what forward saved in it) is dropped now
         edges = []
         needs = []
         for value in inputs:

@@ -35,7 +35,11 @@ def _int64(values: tuple) -> np.ndarray:
 def _flat(x: Strided) -> np.ndarray | None:
     """The flat slice of x's buffer when x is contiguous, else None."""
     if x.strides == _c_strides(x.shape):
-        return x.buffer[x.offset:x.offset + numel(x.shape)]
+        buffer = x.buffer
+        size = numel(x.shape)
+        if x.offset == 0 and buffer.shape[0] == size:
+            return buffer  # the common case: a whole fresh buffer, no slice needed
+        return buffer[x.offset:x.offset + size]
     return None
 
 
