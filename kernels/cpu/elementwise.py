@@ -23,8 +23,11 @@ from kernels.cpu.scalar import (
     row_start_position,
 )
 
-# Below this many elements the serial kernels win: a parallel launch costs ~5-100 us here.
-PARALLEL_THRESHOLD = 1 << 17
+# Below this many elements the serial kernels win. Measured on the project's 2-core machines
+# (benchmarks/kernels.py): a serial float32 add keeps up with NumPy, while a `prange` launch
+# costs from ~5 us (idle machine) to several ms (busy machine, Numba's workqueue threads
+# waiting for a core). So the parallel kernels are kept for very large arrays only.
+PARALLEL_THRESHOLD = 1 << 23
 
 
 @kernel
