@@ -268,10 +268,13 @@ def _check_file(name: str, data: bytes) -> tuple[dict, int]:
     if len(data) < PREFIX.size:
         raise CheckpointError(f"{name}: truncated: {len(data)} bytes, shorter than the "
                               f"{PREFIX.size}-byte file prefix")
-    _, version, _, header_size, payload_size, checksum = PREFIX.unpack_from(data)
+    _, version, reserved, header_size, payload_size, checksum = PREFIX.unpack_from(data)
     if version != VERSION:
         raise CheckpointError(f"{name}: checkpoint format version {version} is not supported "
                               f"(this tinygrad_edu reads version {VERSION})")
+    if reserved != 0:
+        raise CheckpointError(f"{name}: corrupt: the reserved prefix field is {reserved}, "
+                              "not 0")
     expected = PREFIX.size + header_size + payload_size
     if len(data) < expected:
         raise CheckpointError(f"{name}: truncated: {len(data)} bytes, the prefix announces "

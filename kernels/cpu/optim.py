@@ -31,10 +31,11 @@ from numba import prange
 
 from kernels.cpu.jit import inline, kernel, parallel_kernel
 
-# Above this many elements the backend runs the `_parallel` kernels. Set high: on a 2-core
-# machine shared with other work, waking the second thread costs milliseconds, while the
-# serial kernel does 1M Adam elements in ~0.6 ms (benchmarks/optim.py shows both).
-PARALLEL_THRESHOLD = 1 << 22
+# Above this many elements the backend runs the `_parallel` kernels. Set high, as for the
+# elementwise kernels: on a 2-core machine shared with other work, waking the second thread
+# costs milliseconds, while the serial kernel does 1M Adam elements in ~0.6 ms and the
+# parallel one, on an idle machine, only ~0.5 ms (memory-bound; benchmarks/optim.py).
+PARALLEL_THRESHOLD = 1 << 23
 CHUNKS = 64  # the parallel kernels' pieces of work, shared out among the threads
 
 # ---------------------------------------------------------------------------- per-step scalars
