@@ -161,6 +161,7 @@ import numpy as np
 import benchmarks.train as bench
 import {library} as torch
 images, labels = bench.load_mnist({count})
+images = images.reshape(len(images), 784)
 torch.manual_seed(0)
 model = bench.mlp(torch, (784, 256, 128, 10))
 optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
@@ -215,20 +216,32 @@ def main() -> None:
     import tinygrad_edu
     try:
         import torch
-        torch.set_num_threads(os.cpu_count() or 1)
     except ImportError:
         torch = None
-    print("samples/s (median of epochs after a warm-up); ratio = tinygrad_edu / other")
+    from threadpoolctl import threadpool_limits
+    print("samples/s (median of epochs after a warm-up); ratio = tinygrad_edu / other;")
+    print("PyTorch and NumPy at their best of default threads and one thread")
     print(f"{'case':24s} {'tinygrad_edu':>13s} {'torch':>10s} {'ratio':>6s} {'numpy':>10s} "
           f"{'ratio':>6s}")
     for case in cases:
         ours = run_case(tinygrad_edu, case, epochs)
-        theirs = run_case(torch, case, epochs) if torch is not None else float("nan")
+        theirs = float("nan")
+        if torch is not None:
+            # PyTorch at its best: its default thread count, or one thread (which wins on a
+            # busy 2-core machine)
+            threads = torch.get_num_threads()
+            theirs = run_case(torch, case, epochs)
+            torch.set_num_threads(1)
+            theirs = max(theirs, run_case(torch, case, epochs))
+            torch.set_num_threads(threads)
         line = f"{case['name']:24s} {ours:13.0f} {theirs:10.0f} {ours / theirs:6.2f}"
         if "numpy" in case:
-            seconds = statistics.median(
-                numpy_mlp_epoch(*case["data"], case["numpy"], case["batch"])
-                for _ in range(epochs))
+            runs = [numpy_mlp_epoch(*case["data"], case["numpy"], case["batch"])
+                    for _ in range(epochs)]
+            with threadpool_limits(1):  # NumPy's BLAS on one thread, as for PyTorch above
+                runs_one = [numpy_mlp_epoch(*case["data"], case["numpy"], case["batch"])
+                            for _ in range(epochs)]
+            seconds = min(statistics.median(runs), statistics.median(runs_one))
             floor = (len(case["data"][0]) // case["batch"]) * case["batch"] / seconds
             line += f" {floor:10.0f} {ours / floor:6.2f}"
         print(line, flush=True)

