@@ -83,6 +83,8 @@ BINARY = {
     ops.POW_BACK_EXPONENT: lambda a, y: _elementwise(scalar_math.power_back_exponent, a, y),
 }
 
+EXACT_ON_INTEGERS = (ops.IDENTITY, ops.NEG, ops.ABS, ops.RELU, ops.SIGN, ops.LOGICAL_NOT)
+
 REDUCE = {ops.SUM: np.sum, ops.PROD: np.prod, ops.MAX: np.max, ops.MIN: np.min}
 
 
@@ -104,8 +106,11 @@ class ReferenceBackend:
         return view(x)
 
     def map(self, op: int, x: Strided, out: Strided) -> None:
+        values = view(x)
+        if values.dtype.kind in "biu" and op not in EXACT_ON_INTEGERS:
+            values = values.astype(np.float64)  # NumPy would pick float16 for np.exp(bool)
         with np.errstate(all="ignore"):
-            result = UNARY[op](view(x))
+            result = UNARY[op](values)
         view(out)[...] = np.broadcast_to(result, out.shape)
 
     def zip(self, op: int, a: Strided, b: Strided, out: Strided) -> None:
@@ -238,18 +243,26 @@ class ReferenceBackend:
 
     # ---- convolution and max pooling: x (N, C, H, W), windows read through index arrays
 
-    def conv2d(self, x: Strided, weight: Strided, stride: tuple, padding: tuple,
-               dilation: tuple, groups: int, out_size: tuple) -> Buffer:
-        """out[n, o, i, j] = sum_{c,p,q} weight[o, c, p, q] * x[n, g*Cg + c, ih, iw] with
-        ih = i*sh - ph + p*dh, iw = j*sw - pw + q*dw (zero outside x), g = o's group."""
+    def conv2d(self, x: Strided, weight: Strided, bias: Strided | None, stride: tuple,
+               padding: tuple, dilation: tuple, groups: int, out_size: tuple) -> Buffer:
+        """out[n, o, i, j] = bias[o] + sum_{c,p,q} weight[o, c, p, q] * x[n, g*Cg + c, ih, iw]
+        with ih = i*sh - ph + p*dh, iw = j*sw - pw + q*dw (zero outside x), g = o's group."""
         windows = _windows(view(x), weight.shape[2:], stride, padding, dilation, out_size, 0)
         w = view(weight)
         n, c = windows.shape[:2]
         o, cg = w.shape[:2]
         grouped = windows.reshape(n, groups, cg, *windows.shape[2:])  # (N, G, Cg, KH, KW, ..)
         w_grouped = w.reshape(groups, o // groups, *w.shape[1:])  # (G, Og, Cg, KH, KW)
-        out = np.einsum("ngcpqij,gocpq->ngoij", grouped, w_grouped)
+        out = np.einsum("ngcpqij,gocpq->ngoij", grouped, w_grouped).reshape(n, o, *out_size)
+        if bias is not None:
+            out = out + view(bias)[None, :, None, None]
         return np.ascontiguousarray(out, dtype=view(x).dtype).reshape(-1)
+
+    def conv2d_grad_bias(self, grad: Strided) -> Buffer:
+        """for o: sum of grad[:, o] over the batch and positions."""
+        g = view(grad)
+        axes = (0,) + tuple(range(2, g.ndim))
+        return np.ascontiguousarray(g.sum(axis=axes, dtype=np.float64), dtype=g.dtype)
 
     def conv2d_grad_input(self, grad: Strided, weight: Strided, input_shape: tuple,
                           stride: tuple, padding: tuple, dilation: tuple, groups: int) -> Buffer:

@@ -226,19 +226,20 @@ def power(a, b):
 
 
 def floor_divide(a, b):
-    """floor(a / b), PyTorch's `//` (floor rounding)"""
+    """floor(a / b) as Python and PyTorch compute it: from the exact remainder, so 1.0 // 0.1
+    is 9.0 (0.1 is slightly more than 1/10), not floor(round(1.0 / 0.1)) = 10."""
     if b == 0:
         if a == 0 or a != a:
             return math.nan
         return math.copysign(math.inf, a) * math.copysign(1.0, b)
-    return math.floor(a / b)
+    return a // b
 
 
 def remainder(a, b):
-    """a - floor(a / b) * b: the result takes the sign of b, like Python's and PyTorch's %"""
+    """a - floor(a / b) * b, exactly: the sign of b, like Python's and PyTorch's %"""
     if b == 0:
         return math.nan
-    return a - math.floor(a / b) * b
+    return a % b
 
 
 def maximum(a, b):

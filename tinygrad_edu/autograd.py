@@ -35,12 +35,19 @@ def is_grad_enabled() -> bool:
 
 
 class set_grad_enabled:  # noqa: N801  (PyTorch's name)
-    """Turn graph recording on or off: as a call, or as a context manager that restores."""
+    """Turn graph recording on or off: as a call, a context manager that restores, or a
+    decorator (which, as in PyTorch, restores the mode at once and sets it per call)."""
 
     def __init__(self, mode: bool) -> None:
         global _grad_enabled
         self.previous = _grad_enabled
-        _grad_enabled = bool(mode)
+        self.mode = bool(mode)
+        _grad_enabled = self.mode
+
+    def __call__(self, function: Callable) -> Callable:
+        global _grad_enabled
+        _grad_enabled = self.previous
+        return (enable_grad() if self.mode else no_grad())(function)
 
     def __enter__(self) -> None:
         return None
@@ -54,6 +61,16 @@ class _GradMode:
     """Base of no_grad / enable_grad: a context manager and a function decorator."""
 
     mode = True
+
+    def __new__(cls, function: Callable | None = None) -> Any:
+        """`@no_grad` (no parentheses) decorates at once; `no_grad()` makes the manager."""
+        instance = super().__new__(cls)
+        if function is not None:
+            return instance(function)
+        return instance
+
+    def __init__(self, function: Callable | None = None) -> None:
+        self.previous = _grad_enabled
 
     def __enter__(self) -> None:
         global _grad_enabled
@@ -246,7 +263,8 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
             slots = buffers.setdefault(node, {})
             slots[number] = _add(slots.get(number), grad)
     ready = deque(node for node in buffers if dependencies.get(node, 0) == 0)
-    delivered_storages: set = set()
+    # storages a leaf must not adopt as its .grad: the caller's own gradient tensors
+    delivered_storages: set = {id(grad._storage) for grad in grads}
 
     # 3. Run each node once all its inputs have arrived.
     with no_grad():

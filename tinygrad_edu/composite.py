@@ -8,6 +8,8 @@ import builtins
 from collections import namedtuple
 from typing import Any
 
+import numpy as np
+
 from kernels import ops
 from kernels.strided import contiguous_strides, numel
 from tinygrad_edu import autograd, dispatch, dtypes
@@ -29,6 +31,8 @@ def scalar_tensor(value: Any, dtype: dtypes.dtype, like: Any) -> Any:
     key = (type(value), value, dtype.name, like._storage.device)
     tensor = _scalar_cache.get(key)
     if tensor is None:
+        if dtype.category == dtypes.INTEGER and isinstance(value, builtins.int):
+            value = np.array(value).astype(dtype.numpy)  # wraps: -2 as uint8 is 254
         buffer = like._storage.backend.full(1, value, dtype.numpy)
         tensor = tensor_module.Tensor._from_buffer(buffer, (), dtype, like._storage.device,
                                                    like._storage.backend)
@@ -98,8 +102,14 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Any:
     if rounding_mode == "floor":
         return floor_divide(a, b)
     if rounding_mode == "trunc":
+        a, b, dtype = promote(a, b)
+        if not dtype.is_floating_point:  # integers stay integers: round the floor towards 0
+            floored = floor_divide(a, b)
+            inexact = logical_and(ne(remainder(a, b), 0), ne(lt(a, 0), lt(b, 0)))
+            return where(inexact, add(floored, 1), floored)
         quotient = div(a, b)
-        return where(quotient < 0, -floor_divide(-quotient, 1), floor_divide(quotient, 1))
+        return where(quotient < 0, neg(floor_divide(neg(quotient), 1)),
+                     floor_divide(quotient, 1))
     a, b, dtype = promote(a, b)
     if not dtype.is_floating_point:
         dtype = dtypes.get_default_dtype()
@@ -202,13 +212,17 @@ def clamp(x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
     """min(max(x, min), max); the gradient is 0 where x was clamped (on a tie: passes)"""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    result = x
+    dtype = x.dtype
+    for bound in (min, max):
+        if bound is not None:
+            dtype = promote(x.detach().to(dtype), bound)[2]
+    result = x if dtype is x.dtype else x.to(dtype)
     if min is not None:
         result = where(result >= min, result, min if _is_tensor(min) else
-                       scalar_tensor(min, x.dtype, x).expand(x._shape))
+                       scalar_tensor(min, dtype, x).expand(x._shape))
     if max is not None:
         result = where(result <= max, result, max if _is_tensor(max) else
-                       scalar_tensor(max, x.dtype, x).expand(x._shape))
+                       scalar_tensor(max, dtype, x).expand(x._shape))
     return result
 
 
@@ -274,7 +288,7 @@ def std(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
 def norm(x: Any, p: Any = 2, dim: Any = None, keepdim: bool = False) -> Any:
     """(sum |x|**p)**(1/p); p may be 'fro', inf or -inf"""
     if p == "fro" or p == 2:
-        return F.Sqrt.apply(sum(mul(x, x), dim, keepdim))
+        return _safe_sqrt(sum(mul(x, x), dim, keepdim))
     if p == float("inf"):
         return amax(F.Abs.apply(x), dim, keepdim)
     if p == float("-inf"):
@@ -284,9 +298,21 @@ def norm(x: Any, p: Any = 2, dim: Any = None, keepdim: bool = False) -> Any:
     return pow(sum(pow(F.Abs.apply(x), p), dim, keepdim), 1.0 / p)
 
 
+def _safe_sqrt(total: Any) -> Any:
+    """sqrt with gradient 0 (not nan) where total == 0, as PyTorch's norm gives at 0."""
+    is_zero = eq(total, 0)
+    one = scalar_tensor(1, total.dtype, total).expand(total._shape)
+    root = F.Sqrt.apply(where(is_zero, one, total))
+    return where(is_zero, scalar_tensor(0, total.dtype, total).expand(total._shape), root)
+
+
 def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
     """log(sum(exp(x))) computed as m + log(sum(exp(x - m))), m = max: no overflow"""
     axes = _axes(x, dim)
+    if numel(tuple(x._shape[a] for a in axes)) == 0:  # log(sum of nothing) = log 0 = -inf
+        shape = F._keepdim_shape(x._shape, axes) if keepdim else tuple(
+            s for a, s in enumerate(x._shape) if a not in axes)
+        return dispatch.full_like(x, shape, float("-inf"), x.dtype)
     with autograd.no_grad():
         shift = amax(x, axes, keepdim=True)
         shift = where(F.Abs.apply(shift) == float("inf"), 0.0, shift)
@@ -296,27 +322,12 @@ def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
 
 
 def prod(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
-    """product over dim; gradient = product of the other elements (exact with zeros)"""
+    """product over dim (int and bool tensors multiply as int64)"""
     if dtype is not None:
         x = x.to(dtypes.to_dtype(dtype))
-    axes = _axes(x, dim)
-    if not x._requires_grad or not autograd._grad_enabled:
-        result_dtype = x.dtype if x.dtype.is_floating_point else dtypes.int64
-        out = dispatch.reduce(ops.PROD, x, axes, result_dtype)
-        if keepdim:
-            shape = F._keepdim_shape(x._shape, axes)
-            out = out._view_of(shape, contiguous_strides(shape), 0)
-            out._base = None
-        return out
-    # product of the non-zero elements times 0**(number of zeros), all differentiable
-    is_zero = eq(x, 0)
-    nonzero = where(is_zero, scalar_tensor(1.0, x.dtype, x).expand(x._shape), x)
-    zeros = sum(is_zero, axes, keepdim=True)
-    log_free = exp(sum(log(F.Abs.apply(nonzero)), axes, keepdim=True))
-    negatives = sum(lt(nonzero, 0), axes, keepdim=True)
-    signed = where(remainder(negatives, 2) == 1, neg(log_free), log_free)
-    result = where(zeros == 0, signed, mul(signed, sum(mul(x, 0.0), axes, keepdim=True)))
-    return result if keepdim else _squeeze_axes(result, axes)
+    elif not x.dtype.is_floating_point:
+        x = x.to(dtypes.int64)
+    return F.Prod.apply(x, axes=_axes(x, dim), keepdim=keepdim)
 
 
 def amax(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
@@ -330,7 +341,7 @@ def amin(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
 
 
 def _check_nonempty(x: Any, dim: Any, name: str) -> None:
-    if numel(tuple(x._shape[a] for a in _axes(x, dim))) == 0 or x.numel() == 0:
+    if numel(tuple(x._shape[a] for a in _axes(x, dim))) == 0 and (x.numel() == 0 or x.ndim):
         raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() "
                          "== 0. Specify the reduction dim with the 'dim' argument.")
 
@@ -390,18 +401,23 @@ def _arg(x: Any, dim: Any, keepdim: bool, op: int) -> Any:
 
 def any(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """True where any element (over dim) is non-zero"""
+    axes = _axes(x, dim)
     flags = ne(x, 0)
-    out = dispatch.reduce(ops.MAX, flags, _axes(x, dim), dtypes.bool_)
+    if numel(tuple(x._shape[a] for a in axes)) == 0:  # any of nothing is False
+        shape = tuple(s for a, s in enumerate(x._shape) if a not in axes)
+        return _keep(dispatch.full_like(x, shape, False, dtypes.bool_), x, dim, keepdim)
+    out = dispatch.reduce(ops.MAX, flags, axes, dtypes.bool_)
     return _keep(out, x, dim, keepdim)
 
 
 def all(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """True where every element (over dim) is non-zero"""
+    axes = _axes(x, dim)
     flags = ne(x, 0)
-    if x.numel() == 0:
-        out = dispatch.reduce(ops.PROD, flags, _axes(x, dim), dtypes.bool_)
-    else:
-        out = dispatch.reduce(ops.MIN, flags, _axes(x, dim), dtypes.bool_)
+    if numel(tuple(x._shape[a] for a in axes)) == 0:  # all of nothing is True
+        shape = tuple(s for a, s in enumerate(x._shape) if a not in axes)
+        return _keep(dispatch.full_like(x, shape, True, dtypes.bool_), x, dim, keepdim)
+    out = dispatch.reduce(ops.MIN, flags, axes, dtypes.bool_)
     return _keep(out, x, dim, keepdim)
 
 

@@ -29,6 +29,8 @@ def _padded(format_one: Any, values: np.ndarray) -> Any:
     shown = values.reshape(-1)
     if shown.size > 1000:  # summarised: only the edges are printed
         shown = np.concatenate([shown[:3], shown[-3:]])
+    if shown.dtype.kind == "f" and np.isfinite(shown).any():
+        shown = shown[np.isfinite(shown)]  # PyTorch sizes columns by the finite values
     width = max(len(format_one(v)) for v in shown)
     return lambda v: format_one(v).rjust(width)
 

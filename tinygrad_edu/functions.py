@@ -6,7 +6,7 @@ own. tests/test_functions.py pins the list, so it cannot grow by accident.
 
     unary      Neg Exp Log Log1p Sqrt Rsqrt Sin Cos Tanh Sigmoid Relu Abs Reciprocal Sign
     binary     Add Sub Mul Div Pow Maximum Minimum Where
-    reduce     Sum Amax Amin
+    reduce     Sum Prod Amax Amin
     movement   View Permute Expand Slice Cat Clone
     matmul     Mm Linear   (Linear = x @ w^T + b fused: one node instead of three)
     indexing   Gather IndexPut
@@ -325,6 +325,48 @@ class Sum(Function):
         return _as_dtype(_expand_view(grad, ctx.shape), ctx.dtype)
 
 
+class Prod(Function):
+    """out = product of x over `axes`; grad_x[i] = grad * (product of the other elements).
+
+    Without zeros that is out / x[i]. With one zero in a slice only the zero's gradient is
+    non-zero (the product of the rest); with two or more, every gradient is 0.
+    """
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, axes: tuple, keepdim: bool) -> Any:
+        out = dispatch.reduce(ops.PROD, x, axes, x.dtype)
+        shape = _keepdim_shape(x._shape, axes)
+        kept = out._view_of(shape, contiguous_strides(shape), 0)
+        ctx.save_for_backward(x)
+        ctx.axes = axes
+        if keepdim:
+            kept._base = None
+            return kept
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        shape = _keepdim_shape(x._shape, ctx.axes)
+        zero, one = (dispatch.full_like(grad, (), v, x.dtype) for v in (0, 1))
+        is_zero = dispatch.binary(ops.EQ, x, zero, x.dtype)
+        zeros = _keep(dispatch.reduce(ops.SUM, is_zero, ctx.axes, x.dtype), shape)
+        nonzero = dispatch.where(dispatch.binary(ops.EQ, x, zero, dtypes.bool_), one, x, x.dtype)
+        rest = _keep(dispatch.reduce(ops.PROD, nonzero, ctx.axes, x.dtype), shape)
+        # no zero in the slice: rest / x; one zero: rest at the zero, 0 elsewhere
+        no_zero = dispatch.binary(ops.DIV, rest, nonzero)
+        one_zero = dispatch.binary(ops.MUL, is_zero, rest)
+        local = dispatch.where(dispatch.binary(ops.EQ, zeros, zero, dtypes.bool_), no_zero,
+                               dispatch.where(dispatch.binary(ops.EQ, zeros, one, dtypes.bool_),
+                                              one_zero, zero, x.dtype), x.dtype)
+        return dispatch.binary(ops.MUL, local, _keep(dispatch.contiguous(grad), shape))
+
+
+def _keep(x: Any, shape: tuple) -> Any:
+    """A contiguous reduction result viewed with its reduced axes kept as size 1."""
+    return x._view_of(shape, contiguous_strides(shape), 0)
+
+
 class Amax(Function):
     """out = max of x over `axes`; the gradient is shared equally by the elements that tie"""
 
@@ -594,7 +636,7 @@ class IndexPut(Function):
         grad_x = dispatch.contiguous(grad)
         dispatch.index_put(grad_x, indices, dispatch.full_like(grad, (), 0, grad.dtype))
         grad_values = dispatch.take(dispatch.contiguous(grad), indices)
-        return grad_x, _as_dtype(unbroadcast(grad_values, ctx.values[0]), ctx.values[1])
+        return grad_x, None, _as_dtype(unbroadcast(grad_values, ctx.values[0]), ctx.values[1])
 
 
 # ---------------------------------------------------------------------------- fused
@@ -704,7 +746,7 @@ PRIMITIVES = (
     "Neg", "Exp", "Log", "Log1p", "Sqrt", "Rsqrt", "Sin", "Cos", "Tanh", "Sigmoid", "Relu",
     "Abs", "Reciprocal", "Sign",
     "Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where",
-    "Sum", "Amax", "Amin",
+    "Sum", "Prod", "Amax", "Amin",
     "View", "Permute", "Expand", "Slice", "Cat", "Clone",
     "Mm", "Linear",
     "Gather", "IndexPut",

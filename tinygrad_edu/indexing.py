@@ -49,6 +49,8 @@ def _host_item(item: Any) -> Any:
     if isinstance(item, (list, tuple)):
         array = np.asarray([_host_item(v) if isinstance(v, tensor_module.Tensor) else v
                             for v in item])
+        if array.size == 0:
+            return array.astype(np.int64)
         if array.dtype.kind == "f":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return array

@@ -169,8 +169,12 @@ class Tensor(TensorMath):
 
     @property
     def data(self) -> "Tensor":
-        """The same memory, detached from the graph (changes to it bypass autograd)."""
-        return self.detach()
+        """The same memory, detached from the graph; in-place changes through it are invisible
+        to autograd (its own version counter), unlike detach() which shares the counter."""
+        tensor = self.detach()
+        storage = self._storage
+        tensor._storage = Storage(storage.buffer, storage.device, storage.backend)
+        return tensor
 
     @data.setter
     def data(self, value: "Tensor") -> None:
@@ -342,6 +346,8 @@ class Tensor(TensorMath):
     # ------------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         if not self.is_leaf:
+            if requires_grad and self._requires_grad:
+                return self  # already on: nothing to change (PyTorch allows this)
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If "
                                "you want to use a computed variable in a subgraph that doesn't "
                                "require differentiation use var_no_grad = var.detach().")
@@ -384,8 +390,10 @@ class Tensor(TensorMath):
             raise RuntimeError("cannot register a hook on a tensor that doesn't require "
                                "gradient")
         if self.grad_fn is None:
-            self._hooks = (self._hooks or []) + [hook]
+            if self._hooks is None:
+                self._hooks = []
             hooks = self._hooks
+            hooks.append(hook)
         else:
             table = self.grad_fn.__dict__.setdefault("_tensor_hooks", {})
             hooks = table.setdefault(self._output_nr, [])

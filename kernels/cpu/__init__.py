@@ -169,7 +169,8 @@ class CPUBackend:
         out = np.empty(numel(tuple(x.shape[k] for k in kept)), dtype=dtype)
         if out.size == 0:
             return out
-        if op == ops.SUM and axes == (0,) and len(x.shape) == 2 and _flat(x) is not None:
+        if op == ops.SUM and axes == (0,) and len(x.shape) == 2 and _flat(x) is not None \
+                and x.buffer.dtype.kind == "f":
             reduce.sum_rows_contiguous(_flat(x), x.shape[0], x.shape[1], out)
             return out
         if np.issubdtype(x.buffer.dtype, np.floating):
@@ -250,21 +251,39 @@ class CPUBackend:
     # ---- convolution and max pooling (kernels/cpu/conv.py): x (N, C, H, W) views
     conv_kernel = "im2col"  # or "direct"; benchmarks/conv.py times both
 
-    def conv2d(self, x: Strided, weight: Strided, stride: tuple, padding: tuple,
-               dilation: tuple, groups: int, out_size: tuple) -> Buffer:
-        """(N, C, H, W) * (O, C // groups, KH, KW) -> contiguous (N, O, *out_size)."""
+    def conv2d(self, x: Strided, weight: Strided, bias: Strided | None, stride: tuple,
+               padding: tuple, dilation: tuple, groups: int, out_size: tuple) -> Buffer:
+        """(N, C, H, W) * (O, C // groups, KH, KW) + bias (O,) (or None) -> contiguous
+        (N, O, *out_size)."""
+        if _half(x, weight):
+            return self._numpy.conv2d(x, weight, bias, stride, padding, dilation, groups,
+                                      out_size)
         x_array, w_array = _array(x), _array(weight)
+        b_array = _array(bias) if bias is not None else w_array.reshape(-1)[:0]
         out = np.empty((x.shape[0], weight.shape[0]) + tuple(out_size), dtype=x_array.dtype)
         if out.size:
+            self.blas_threads.use(out.size * numel(weight.shape[1:]))
             kernel = conv.conv2d_direct if self.conv_kernel == "direct" else conv.conv2d_im2col
-            kernel(x_array, w_array, out, *stride, *padding, *dilation, groups)
+            kernel(x_array, w_array, b_array, out, *stride, *padding, *dilation, groups)
         return out.reshape(-1)
+
+    def conv2d_grad_bias(self, grad: Strided) -> Buffer:
+        """for o: sum of grad[:, o] over the batch and positions (grad (N, O, ...))."""
+        if _half(grad):
+            return self._numpy.conv2d_grad_bias(grad)
+        out = np.empty(grad.shape[1], dtype=grad.buffer.dtype)
+        conv.conv2d_grad_bias(_array(grad), out)
+        return out
 
     def conv2d_grad_input(self, grad: Strided, weight: Strided, input_shape: tuple,
                           stride: tuple, padding: tuple, dilation: tuple, groups: int) -> Buffer:
         """d(conv2d)/dx: grad (N, O, OH, OW) back to a contiguous buffer of input_shape."""
+        if _half(grad, weight):
+            return self._numpy.conv2d_grad_input(grad, weight, input_shape, stride, padding,
+                                                 dilation, groups)
         grad_x = np.zeros(input_shape, dtype=grad.buffer.dtype)
         if grad_x.size and numel(grad.shape):
+            self.blas_threads.use(numel(grad.shape) * numel(weight.shape[1:]))
             kernel = conv.conv2d_grad_input_direct if self.conv_kernel == "direct" \
                 else conv.conv2d_grad_input_im2col
             kernel(_array(grad), _array(weight), grad_x, *stride, *padding, *dilation, groups)
@@ -273,8 +292,12 @@ class CPUBackend:
     def conv2d_grad_weight(self, x: Strided, grad: Strided, weight_shape: tuple,
                            stride: tuple, padding: tuple, dilation: tuple, groups: int) -> Buffer:
         """d(conv2d)/dweight: sum over samples and positions, a buffer of weight_shape."""
+        if _half(x, grad):
+            return self._numpy.conv2d_grad_weight(x, grad, weight_shape, stride, padding,
+                                                  dilation, groups)
         grad_weight = np.zeros(weight_shape, dtype=grad.buffer.dtype)
         if grad_weight.size and numel(grad.shape):
+            self.blas_threads.use(numel(grad.shape) * numel(tuple(weight_shape[1:])))
             kernel = conv.conv2d_grad_weight_direct if self.conv_kernel == "direct" \
                 else conv.conv2d_grad_weight_im2col
             kernel(_array(x), _array(grad), grad_weight, *stride, *padding, *dilation, groups)
@@ -284,6 +307,8 @@ class CPUBackend:
                    dilation: tuple, out_size: tuple) -> tuple:
         """(values, positions): the max of each window of x (N, C, H, W) and its row-major
         element number in x (int64), both contiguous (N, C, *out_size)."""
+        if _half(x):
+            return self._numpy.max_pool2d(x, kernel_size, stride, padding, dilation, out_size)
         shape = tuple(x.shape[:2]) + tuple(out_size)
         values = np.empty(shape, dtype=x.buffer.dtype)
         positions = np.empty(shape, dtype=np.int64)

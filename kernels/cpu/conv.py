@@ -23,10 +23,12 @@ Arrays reach these kernels C-contiguous (the backend copies strided views first)
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from kernels.cpu.jit import inline, kernel, parallel_kernel
 
 
-@njit(cache=True, inline="always")
+@inline
 def _valid_columns(width, out_width, sw, shift):
     """The range [lo, hi) of output columns j with 0 <= j * sw - shift < width."""
     lo = max(0, -((-shift) // sw))
@@ -36,10 +38,12 @@ def _valid_columns(width, out_width, sw, shift):
 
 # ---------------------------------------------------------------------------- im2col
 
-CHUNK_ELEMENTS = 1 << 22  # cap on the columns buffer: 4M elements (16 MiB in float32)
+# Samples are processed in chunks whose columns buffer stays cache-sized (1 MiB in float32):
+# im2col writes it and the matrix product reads it back before it leaves the cache.
+CHUNK_ELEMENTS = 1 << 18
 
 
-@njit(cache=True)
+@kernel
 def im2col(x, n, c0, cols, col0, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw):
     """for c < rows / (kh*kw), p, q, i, j: cols[(c*kh + p)*kw + q, col0 + i*ow + j] =
     x[n, c0 + c, ih, iw], or 0 where (ih, iw) falls outside x"""
@@ -66,7 +70,7 @@ def im2col(x, n, c0, cols, col0, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw):
                         cols[row, base + j] = 0
 
 
-@njit(cache=True)
+@kernel
 def col2im(cols, col0, grad_x, n, c0, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw):
     """The adjoint of im2col: grad_x[n, c0 + c, ih, iw] += cols[(c*kh + p)*kw + q, col0 + ...]"""
     height, width = grad_x.shape[2], grad_x.shape[3]
@@ -86,28 +90,29 @@ def col2im(cols, col0, grad_x, n, c0, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw):
                         grad_x[n, c0 + c, ih, j * sw - shift] += cols[row, base + j]
 
 
-@njit(cache=True)
+@kernel
 def _chunk_size(n_batch, rows, length):
     """How many samples share one columns buffer (and one matrix product)."""
     return max(1, min(n_batch, CHUNK_ELEMENTS // max(1, rows * length)))
 
 
-@njit(cache=True)
+@kernel
 def _gather_grad(grad3, n0, count, o0, og, buffer):
     """buffer[o, k*L + l] = grad3[n0 + k, o0 + o, l]: a chunk of the output gradient as a
     matrix with one column per output position."""
     length = grad3.shape[2]
     for k in range(count):
         for o in range(og):
-            for l in range(length):
-                buffer[o, k * length + l] = grad3[n0 + k, o0 + o, l]
+            for position in range(length):
+                buffer[o, k * length + position] = grad3[n0 + k, o0 + o, position]
 
 
-@njit(cache=True)
-def conv2d_im2col(x, weight, out, sh, sw, ph, pw, dh, dw, groups):
+@kernel
+def conv2d_im2col(x, weight, bias, out, sh, sw, ph, pw, dh, dw, groups):
     """for each chunk of samples and group g: cols = im2col(chunk, group g) (Cg*KH*KW,
     samples*OH*OW); product = weight[group g] (Og, Cg*KH*KW) @ cols; out[chunk, group g] =
-    product with its columns put back per sample. One big BLAS product per chunk."""
+    product with its columns put back per sample, + bias[o] (bias may be empty: no bias).
+    One big BLAS product per chunk."""
     n_batch = x.shape[0]
     o_total, cg, kh, kw = weight.shape
     oh, ow = out.shape[2], out.shape[3]
@@ -128,11 +133,13 @@ def conv2d_im2col(x, weight, out, sh, sw, ph, pw, dh, dw, groups):
             np.dot(w2[g * og:(g + 1) * og], cols, product)
             for k in range(count):
                 for o in range(og):
-                    for l in range(length):
-                        out3[n0 + k, g * og + o, l] = product[o, k * length + l]
+                    shift = bias[g * og + o] if bias.shape[0] else 0.0
+                    for position in range(length):
+                        out3[n0 + k, g * og + o, position] = \
+                            product[o, k * length + position] + shift
 
 
-@njit(cache=True)
+@kernel
 def conv2d_grad_input_im2col(grad, weight, grad_x, sh, sw, ph, pw, dh, dw, groups):
     """for each chunk and group g: cols = weight[group g]^T @ grad[chunk, group g] (as a
     matrix); grad_x[chunk] += col2im(cols). grad_x must start at zero."""
@@ -157,7 +164,7 @@ def conv2d_grad_input_im2col(grad, weight, grad_x, sh, sw, ph, pw, dh, dw, group
                        pw, dh, dw)
 
 
-@njit(cache=True)
+@kernel
 def conv2d_grad_weight_im2col(x, grad, grad_weight, sh, sw, ph, pw, dh, dw, groups):
     """grad_weight[group g] = sum over chunks of grad[chunk, group g] (Og, samples*OH*OW)
     @ im2col(chunk, group g)^T"""
@@ -188,9 +195,10 @@ def conv2d_grad_weight_im2col(x, grad, grad_weight, sh, sw, ph, pw, dh, dw, grou
 # ---------------------------------------------------------------------------- direct loops
 
 
-@njit(cache=True, parallel=True)
-def conv2d_direct(x, weight, out, sh, sw, ph, pw, dh, dw, groups):
-    """for (n, o) (in parallel), c, p, q, i, j: out[n, o, i, j] += weight[o, c, p, q] * x[...]"""
+@parallel_kernel
+def conv2d_direct(x, weight, bias, out, sh, sw, ph, pw, dh, dw, groups):
+    """for (n, o) (in parallel): out[n, o] = bias[o] (if any); for c, p, q, i, j:
+    out[n, o, i, j] += weight[o, c, p, q] * x[n, g*Cg + c, ih, iw]"""
     n_batch, _, height, width = x.shape
     o_total, cg, kh, kw = weight.shape
     oh, ow = out.shape[2], out.shape[3]
@@ -200,7 +208,7 @@ def conv2d_direct(x, weight, out, sh, sw, ph, pw, dh, dw, groups):
         o = job % o_total
         c0 = (o // og) * cg
         plane = out[n, o]
-        plane[:] = 0
+        plane[:] = bias[o] if bias.shape[0] else 0.0
         for c in range(cg):
             for p in range(kh):
                 for q in range(kw):
@@ -217,7 +225,7 @@ def conv2d_direct(x, weight, out, sh, sw, ph, pw, dh, dw, groups):
                             target[j] += tap * source[j * sw - shift]
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel
 def conv2d_grad_input_direct(grad, weight, grad_x, sh, sw, ph, pw, dh, dw, groups):
     """for n (in parallel), o, c, p, q, i, j: grad_x[n, c, ih, iw] += weight * grad[n, o, i, j]"""
     n_batch, _, height, width = grad_x.shape
@@ -241,7 +249,7 @@ def conv2d_grad_input_direct(grad, weight, grad_x, sh, sw, ph, pw, dh, dw, group
                                 grad_x[n, c0 + c, ih, j * sw - shift] += tap * grad[n, o, i, j]
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel
 def conv2d_grad_weight_direct(x, grad, grad_weight, sh, sw, ph, pw, dh, dw, groups):
     """for o, c (in parallel), p, q: grad_weight[o, c, p, q] = sum_{n,i,j} grad[n,o,i,j] * x[..]"""
     n_batch, _, height, width = x.shape
@@ -267,17 +275,30 @@ def conv2d_grad_weight_direct(x, grad, grad_weight, sh, sw, ph, pw, dh, dw, grou
                 grad_weight[o, c, p, q] = total
 
 
+@kernel
+def conv2d_grad_bias(grad, out):
+    """for o: out[o] = sum_{n, i, j} grad[n, o, i, j]  (accumulated in float64)"""
+    n_batch, o_total = grad.shape[0], grad.shape[1]
+    grad3 = grad.reshape(n_batch, o_total, -1)
+    for o in range(o_total):
+        total = 0.0
+        for n in range(n_batch):
+            for position in range(grad3.shape[2]):
+                total += grad3[n, o, position]
+        out[o] = total
+
+
 # ---------------------------------------------------------------------------- max pooling
 
 
-@njit(cache=True, parallel=True)
+@kernel
 def max_pool2d(x, out, positions, kh, kw, sh, sw, ph, pw, dh, dw):
-    """for each (n, c) plane (in parallel), i, j: out[n, c, i, j] = the max of the window, and
+    """for each (n, c) plane, i, j: out[n, c, i, j] = the max of the window, and
     positions[n, c, i, j] = its row-major element number in x (the first max; a NaN wins,
     as in PyTorch). A window with no element inside x gives -inf at its first tap."""
     n_batch, channels, height, width = x.shape
     oh, ow = out.shape[2], out.shape[3]
-    for plane in prange(n_batch * channels):
+    for plane in range(n_batch * channels):
         n = plane // channels
         c = plane % channels
         base = plane * height * width

@@ -73,9 +73,6 @@ def zip_contiguous(op, a, b, out):
     elif op == ops.MUL:
         for i in range(n):
             out[i] = a[i] * b[i]
-    elif op == ops.DIV and a.dtype.kind == "f":  # noqa: SIM114
-        for i in range(n):
-            out[i] = a[i] / b[i]
     else:
         for i in range(n):
             out[i] = apply_binary(op, a[i], b[i])
@@ -106,6 +103,12 @@ def zip_scalar(op, a, b_value, out, scalar_first):
     elif op == ops.ADD:
         for i in range(n):
             out[i] = a[i] + b_value
+    elif op == ops.SUB and not scalar_first:
+        for i in range(n):
+            out[i] = a[i] - b_value
+    elif op == ops.SUB:
+        for i in range(n):
+            out[i] = b_value - a[i]
     elif scalar_first:
         for i in range(n):
             out[i] = apply_binary(op, b_value, a[i])

@@ -5,7 +5,7 @@ from the primitives in `tinygrad_edu/functions.py`. These two are primitives bec
 composed version (gather every window, multiply, sum) is many times slower and uses memory
 proportional to the kernel size; the backend does them in one pass (kernels/cpu/conv.py).
 
-    Convolution            out = conv2d(x, weight)            (no bias: added by the caller)
+    Convolution            out = conv2d(x, weight) + bias     (bias optional)
     MaxPool2DWithIndices   out = max over each window of x    (positions kept for backward)
 
 Both work on 4-d (N, C, H, W) tensors; 1-d layers reshape to H = 1 first.
@@ -14,8 +14,8 @@ Both work on 4-d (N, C, H, W) tensors; 1-d layers reshape to H = 1 first.
 from typing import Any
 
 from tinygrad_edu import dispatch, dtypes
-from tinygrad_edu import tensor as tensor_module
 from tinygrad_edu.autograd import Function
+from tinygrad_edu.tensor import Tensor
 
 NN_PRIMITIVES = ("Convolution", "MaxPool2DWithIndices")
 
@@ -23,41 +23,48 @@ NN_PRIMITIVES = ("Convolution", "MaxPool2DWithIndices")
 def _wrap(buffer: Any, shape: tuple, like: Any, dtype: Any = None) -> Any:
     """A fresh contiguous backend buffer as a Tensor on like's device."""
     storage = like._storage
-    return tensor_module.Tensor._from_buffer(buffer, tuple(shape), dtype or like.dtype,
-                                             storage.device, storage.backend)
+    return Tensor._from_buffer(buffer, tuple(shape), dtype or like.dtype, storage.device,
+                               storage.backend)
 
 
 class Convolution(Function):
-    """out[n, o, i, j] = sum_{c, p, q} weight[o, c, p, q] * x[n, g*Cg + c, ih, iw],
+    """out[n, o, i, j] = bias[o] + sum_{c, p, q} weight[o, c, p, q] * x[n, g*Cg + c, ih, iw],
     ih = i*stride - padding + p*dilation (likewise iw), zero outside x; g = o's group.
 
     grad_x      = the transposed convolution of grad with weight (backend.conv2d_grad_input)
     grad_weight = sum over n, i, j of grad[n, o, i, j] * x[n, ., ih, iw]   (conv2d_grad_weight)
+    grad_bias   = sum over n, i, j of grad[n, o, i, j]                      (conv2d_grad_bias)
     """
 
     @staticmethod
-    def forward(ctx: Function, x: Any, weight: Any, stride: tuple, padding: tuple,
+    def forward(ctx: Function, x: Any, weight: Any, bias: Any, stride: tuple, padding: tuple,
                 dilation: tuple, groups: int, out_size: tuple) -> Any:
         ctx.save_for_backward(x, weight)
         ctx.geometry = (stride, padding, dilation, groups)
-        buffer = x._storage.backend.conv2d(x._strided(), weight._strided(), stride, padding,
-                                           dilation, groups, out_size)
+        ctx.has_bias = bias is not None
+        buffer = x._storage.backend.conv2d(x._strided(), weight._strided(),
+                                           bias._strided() if bias is not None else None,
+                                           stride, padding, dilation, groups, out_size)
         return _wrap(buffer, (x._shape[0], weight._shape[0]) + tuple(out_size), x)
 
     @staticmethod
     def backward(ctx: Function, grad: Any) -> tuple:
         x, weight = ctx.saved_tensors
         backend = grad._storage.backend
-        grad_x = grad_weight = None
-        if ctx.needs_input_grad[0]:
+        needs = ctx.needs_input_grad  # one flag per tensor input (no bias: two flags)
+        grad_x = grad_weight = grad_bias = None
+        if needs[0]:
             buffer = backend.conv2d_grad_input(grad._strided(), weight._strided(), x._shape,
                                                *ctx.geometry)
             grad_x = _wrap(buffer, x._shape, grad)
-        if ctx.needs_input_grad[1]:
+        if needs[1]:
             buffer = backend.conv2d_grad_weight(x._strided(), grad._strided(), weight._shape,
                                                 *ctx.geometry)
             grad_weight = _wrap(buffer, weight._shape, grad)
-        return grad_x, grad_weight
+        if ctx.has_bias and needs[2]:
+            grad_bias = _wrap(backend.conv2d_grad_bias(grad._strided()), weight._shape[:1],
+                              grad)
+        return grad_x, grad_weight, grad_bias
 
 
 class MaxPool2DWithIndices(Function):

@@ -38,10 +38,15 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
-    """clamp(x, min_val, max_val)"""
+    """clamp(x, min_val, max_val); the gradient is 1 strictly inside, 0 at and beyond the
+    bounds (PyTorch's choice at the kinks)"""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _inplace(input, lambda x: C.clamp(x, min_val, max_val), inplace)
+
+    def compute(x: Tensor) -> Tensor:
+        return C.where(x <= min_val, min_val, C.where(x >= max_val, max_val, x))
+
+    return _inplace(input, compute, inplace)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -89,9 +94,12 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold.
 
     Computed as (max(beta x, 0) + log1p(exp(-|beta x|))) / beta, which never overflows.
+    `maximum` splits the gradient at the tie x = 0, giving the true slope 1/2 there (relu
+    and abs would both give 0 at their kinks).
     """
     scaled = C.mul(input, beta) if beta != 1 else input
-    smooth = C.add(F.Relu.apply(scaled), F.Log1p.apply(F.Exp.apply(C.neg(F.Abs.apply(scaled)))))
+    smooth = C.add(C.maximum(scaled, 0.0),
+                   F.Log1p.apply(F.Exp.apply(C.neg(F.Abs.apply(scaled)))))
     if beta != 1:
         smooth = C.div(smooth, beta)
     return C.where(scaled > threshold, input, smooth)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import operator
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from tinygrad_edu.nn.modules.module import Module, _addindent
 
