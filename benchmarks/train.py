@@ -169,7 +169,10 @@ rss = []
 for _ in range(3):
     bench.epoch(torch, model, optimizer, images, labels, 128)
     gc.collect()
-    rss.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    # VmHWM: this process's peak resident memory (ru_maxrss would include the parent's,
+    # since it survives the exec that started us)
+    status = open("/proc/self/status").read()
+    rss.append(int(status.split("VmHWM:")[1].split()[0]) / 1024)
 print(" ".join(f"{{r:.1f}}" for r in rss))
 """
 

@@ -7,18 +7,19 @@ ceil_mode need nothing special here: a tap that falls outside the input reads ze
 for max pooling). With i, j an output position and p, q a kernel tap:
 
     ih = i * sh - ph + p * dh        iw = j * sw - pw + q * dw
-    out[n, o, i, j] = sum_{c, p, q} weight[o, c, p, q] * x[n, g * Cg + c, ih, iw]
+    out[n, o, i, j] = bias[o] + sum_{c, p, q} weight[o, c, p, q] * x[n, g * Cg + c, ih, iw]
 
-where g = o // (O // groups) is o's group and Cg = C // groups.
+where g = o // (O // groups) is o's group and Cg = C // groups (an empty bias: no bias).
 
-- im2col + matmul (`conv2d_im2col`, ...): copy every receptive field of one sample into a
-  column of `cols` (Cg*KH*KW rows, OH*OW columns); then the convolution of that sample is one
-  matrix product, weight (Og, Cg*KH*KW) @ cols, done by BLAS (`np.dot`). The backward passes
-  are matrix products too, plus `col2im` (the adjoint of im2col: add columns back in place).
-- direct (`conv2d_direct`, ...): the sum above as plain loops, split over samples (or output
-  channels for the weight gradient) with `prange`. No extra memory, no BLAS.
+- im2col + matmul (`conv2d_im2col`, ...): copy every receptive field of a chunk of samples
+  into the columns of `cols` (Cg*KH*KW rows, samples*OH*OW columns); then the convolution is
+  one matrix product, weight (Og, Cg*KH*KW) @ cols, done by BLAS (`np.dot`). The backward
+  passes are matrix products too, plus `col2im` (the adjoint of im2col: add columns back).
+- direct (`conv2d_direct`, ...): the sum above as plain loops, split over (sample, channel)
+  pairs (or channel pairs for the weight gradient) with `prange`. No extra memory, no BLAS.
 
-benchmarks/conv.py times both; the backend uses the faster (CPUBackend.conv_kernel).
+benchmarks/conv.py times both: im2col is 2-10x faster here, so it is the backend's default
+(CPUBackend.conv_kernel = "im2col"; set "direct" to compare).
 Arrays reach these kernels C-contiguous (the backend copies strided views first).
 """
 

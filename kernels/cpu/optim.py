@@ -9,7 +9,7 @@ param, grad and state once, does the whole update in registers, and writes them 
 
 All buffers are flat contiguous arrays of one float dtype and equal length, updated in
 place. The per-step scalars (bias corrections, step sizes) are computed once in Python by
-the `*_arguments` helpers below (the CUDA backend can reuse them) and passed already cast to
+the `*_arguments` helpers (kernels/optim_math.py, shared with CUDA) and passed already cast to
 the buffer's dtype, so a float32 parameter is updated in float32 arithmetic, op by op in
 PyTorch's order: results equal `kernels/reference.py` bit for bit and PyTorch's CPU
 optimizers to within rounding (PyTorch's vectorised CPU code fuses some multiply-adds).
@@ -26,10 +26,17 @@ has a `_parallel` twin (chunks of the buffers on all threads) that the backend u
 
 import math
 
-import numpy as np
 from numba import prange
 
 from kernels.cpu.jit import inline, kernel, parallel_kernel
+
+# The per-step scalars (`*_arguments`) are plain Python shared with the CUDA backend; they are
+# re-exported here (`x as x`), where CPUBackend and the tests look for them.
+from kernels.optim_math import adagrad_arguments as adagrad_arguments
+from kernels.optim_math import adam_arguments as adam_arguments
+from kernels.optim_math import lerp_arguments as lerp_arguments
+from kernels.optim_math import rmsprop_arguments as rmsprop_arguments
+from kernels.optim_math import sgd_arguments as sgd_arguments
 
 # Above this many elements the backend runs the `_parallel` kernels. Set high, as for the
 # elementwise kernels: on a 2-core machine shared with other work, waking the second thread
@@ -37,71 +44,6 @@ from kernels.cpu.jit import inline, kernel, parallel_kernel
 # parallel one, on an idle machine, only ~0.5 ms (memory-bound; benchmarks/optim.py).
 PARALLEL_THRESHOLD = 1 << 23
 CHUNKS = 64  # the parallel kernels' pieces of work, shared out among the threads
-
-# ---------------------------------------------------------------------------- per-step scalars
-
-
-def lerp_arguments(weight: float, dtype: np.dtype) -> tuple:
-    """(from_start, coefficient) for `lerp(start, end, weight)` in `dtype`, PyTorch's way:
-
-    weight < 0.5: start + weight * (end - start)    else: end - (end - start) * (1 - weight)
-    Both are `base + coefficient * (end - start)` with base = start or end, and
-    end - x * (1 - w) equals end + x * -(1 - w) exactly, so one formula serves.
-    """
-    w = dtype.type(weight)
-    from_start = bool(abs(w) < 0.5)
-    return from_start, w if from_start else -(dtype.type(1) - w)
-
-
-def sgd_arguments(lr: float, momentum: float, dampening: float, weight_decay: float,
-                  nesterov: bool, maximize: bool, first_step: bool, dtype: np.dtype) -> tuple:
-    """The scalar arguments of `sgd_update` after the buffers."""
-    cast = dtype.type
-    return (cast(-1 if maximize else 1), weight_decay != 0, cast(weight_decay), momentum != 0,
-            first_step, nesterov, cast(momentum), cast(1 - dampening), cast(-lr))
-
-
-def adam_arguments(lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
-                   step: float, amsgrad: bool, maximize: bool, decoupled: bool,
-                   dtype: np.dtype) -> tuple:
-    """The scalar arguments of `adam_update` for Adam step number `step` (1, 2, ...).
-
-    bias_correction1 = 1 - beta1**step        step_size = lr / bias_correction1
-    bias_correction2 = 1 - beta2**step        the denominator uses sqrt(bias_correction2)
-    decay_factor = 1 - lr * weight_decay      (AdamW: param *= decay_factor; else exactly 1)
-    """
-    cast = dtype.type
-    bias_correction1 = 1 - beta1 ** step
-    bias_correction2 = 1 - beta2 ** step
-    step_size = lr / bias_correction1
-    bias_correction2_sqrt = bias_correction2 ** 0.5
-    decoupled_decay = decoupled and weight_decay != 0
-    decay_factor = cast(1 - lr * weight_decay) if decoupled_decay else cast(1)
-    from_start, coefficient = lerp_arguments(1 - beta1, dtype)
-    return (cast(-1 if maximize else 1), decay_factor, weight_decay != 0 and not decoupled,
-            cast(weight_decay), from_start, coefficient, cast(beta2), cast(1 - beta2), amsgrad,
-            cast(-step_size), cast(bias_correction2_sqrt), cast(eps))
-
-
-def rmsprop_arguments(lr: float, alpha: float, eps: float, weight_decay: float,
-                      momentum: float, centered: bool, maximize: bool, dtype: np.dtype) -> tuple:
-    """The scalar arguments of `rmsprop_update` after the buffers."""
-    cast = dtype.type
-    from_start, coefficient = lerp_arguments(1 - alpha, dtype)
-    return (cast(-1 if maximize else 1), weight_decay != 0, cast(weight_decay), cast(alpha),
-            cast(1 - alpha), centered, from_start, coefficient, cast(eps), momentum > 0,
-            cast(momentum), cast(-lr))
-
-
-def adagrad_arguments(lr: float, lr_decay: float, eps: float, weight_decay: float,
-                      step: float, maximize: bool, dtype: np.dtype) -> tuple:
-    """The scalar arguments of `adagrad_update`: the decayed rate is
-    clr = lr / (1 + (step - 1) * lr_decay)."""
-    cast = dtype.type
-    clr = lr / (1 + (step - 1) * lr_decay)
-    return cast(-1 if maximize else 1), weight_decay != 0, cast(weight_decay), cast(eps), \
-        cast(-clr)
-
 
 # ---------------------------------------------------------------------------- the kernels
 # Each loop body is written out in its kernel: moved into a helper function (even an inlined

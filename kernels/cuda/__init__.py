@@ -5,6 +5,8 @@ Modules, in reading order:
 - `device`: scalar_math and strided index math compiled with `cuda.jit(device=True)`;
 - `elementwise`, `reduce`, `matmul`, `indexing`: the kernels (grid-stride loops,
   shared-memory reduction trees, naive and tiled matmul, atomics);
+- `conv`, `optim`: direct-loop convolution and max pooling (forward and backward), and the
+  fused optimizer updates (per-step scalars from kernels/optim_math.py, shared with the CPU);
 - `backend`: `CUDABackend`, which plans each call on the host and launches the kernels.
 
 Which numba.cuda runs this

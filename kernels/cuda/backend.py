@@ -2,6 +2,7 @@
 
 Buffers are flat 1-D device arrays. Every method only plans on the host (shapes, strides,
 grid sizes) and launches kernels; no method but `to_numpy` copies data to the host.
+The optimizer updates take their per-step scalars from kernels/optim_math.py, as the CPU does.
 """
 
 import math
@@ -10,8 +11,8 @@ from typing import Any
 import numpy as np
 from numba import cuda
 
-from kernels import ops
-from kernels.cuda import elementwise, indexing, matmul, reduce
+from kernels import ops, optim_math
+from kernels.cuda import conv, elementwise, indexing, matmul, optim, reduce
 from kernels.cuda.launch import (
     THREADS_PER_BLOCK,
     accumulator_dtype,
@@ -38,9 +39,10 @@ MATMUL_KERNELS = ("tiled", "naive")
 
 
 def _require_device(method: str, *buffers: Any) -> None:
-    """Refuse host arrays: numba would copy them to the GPU and back behind our back."""
+    """Refuse host arrays: numba would copy them to the GPU and back behind our back.
+    None (an optional buffer that is off) passes."""
     for buffer in buffers:
-        if not is_device_buffer(buffer):
+        if buffer is not None and not is_device_buffer(buffer):
             raise TypeError(f"CUDABackend.{method}: expected a CUDA device buffer, got "
                             f"{type(buffer).__name__} (use CUDABackend.from_numpy first)")
 
@@ -57,6 +59,26 @@ def _reduce_identity(op: int, accumulator: np.dtype) -> np.generic:
     else:
         value = math.inf if floating else np.iinfo(np.int64).max
     return accumulator.type(value)
+
+
+def _sum_zero(dtype: np.dtype, long_sum: bool = False) -> np.generic:
+    """The starting value of a sum, in the accumulator's dtype: float32 for float32 and
+    float16 as in matmul (float64 when `long_sum`, as in reduce), float64, or int64."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        return np.int64(0)
+    if dtype == np.float64 or long_sum:
+        return np.float64(0)
+    return np.float32(0)
+
+
+def _window(stride: tuple, padding: tuple, dilation: tuple) -> tuple:
+    """(sh, sw, ph, pw, dh, dw) as plain ints, the kernels' window geometry."""
+    return tuple(int(v) for v in (*stride, *padding, *dilation))
+
+
+def _ints(values: tuple) -> tuple:
+    return tuple(int(v) for v in values)
 
 
 def _split_axes(x: Strided, axes: tuple[int, ...]):
@@ -288,3 +310,122 @@ class CUDABackend:
                                                  [positions.strides, source_strides])
         return (buffer, positions.buffer, p_strides, positions.offset, source.buffer, s_strides,
                 source.offset, shape, numel(positions.shape))
+
+    # ---- convolution and max pooling (kernels/cuda/conv.py): x (N, C, H, W) views --------
+    def conv2d(self, x: Strided, weight: Strided, bias: Strided | None, stride: tuple,
+               padding: tuple, dilation: tuple, groups: int, out_size: tuple) -> Buffer:
+        _require_device("conv2d", x.buffer, weight.buffer, None if bias is None else bias.buffer)
+        out_shape = (x.shape[0], weight.shape[0]) + _ints(out_size)
+        size = numel(out_shape)
+        out = self.empty(size, x.buffer.dtype)
+        if size == 0:
+            return out
+        # no bias: the kernel skips it, and reads weight's buffer as a stand-in of its dtype
+        bias_args = (weight.buffer, 0, 0, False) if bias is None else (
+            bias.buffer, int(bias.strides[0]), bias.offset, True)
+        conv.conv2d_kernel[blocks_for(size), THREADS_PER_BLOCK](
+            _sum_zero(x.buffer.dtype), x.buffer, _ints(x.strides), x.offset, weight.buffer,
+            _ints(weight.strides), weight.offset, *bias_args, out, _ints(x.shape),
+            _ints(weight.shape), _ints(out_size), _window(stride, padding, dilation),
+            int(groups), size)
+        return out
+
+    def conv2d_grad_input(self, grad: Strided, weight: Strided, input_shape: tuple,
+                          stride: tuple, padding: tuple, dilation: tuple, groups: int) -> Buffer:
+        _require_device("conv2d_grad_input", grad.buffer, weight.buffer)
+        size = numel(tuple(input_shape))
+        grad_x = self.empty(size, grad.buffer.dtype)
+        if size == 0:
+            return grad_x
+        conv.conv2d_grad_input_kernel[blocks_for(size), THREADS_PER_BLOCK](
+            _sum_zero(grad.buffer.dtype), grad.buffer, _ints(grad.strides), grad.offset,
+            weight.buffer, _ints(weight.strides), weight.offset, grad_x, _ints(input_shape),
+            _ints(weight.shape), _ints(grad.shape[2:]), _window(stride, padding, dilation),
+            int(groups), size)
+        return grad_x
+
+    def conv2d_grad_weight(self, x: Strided, grad: Strided, weight_shape: tuple,
+                           stride: tuple, padding: tuple, dilation: tuple, groups: int) -> Buffer:
+        _require_device("conv2d_grad_weight", x.buffer, grad.buffer)
+        size = numel(tuple(weight_shape))
+        grad_weight = self.empty(size, grad.buffer.dtype)
+        if size == 0:
+            return grad_weight
+        conv.conv2d_grad_weight_kernel[blocks_for(size), THREADS_PER_BLOCK](
+            _sum_zero(grad.buffer.dtype, long_sum=True), x.buffer, _ints(x.strides), x.offset,
+            grad.buffer, _ints(grad.strides), grad.offset, grad_weight, _ints(x.shape),
+            _ints(weight_shape), _ints(grad.shape[2:]), _window(stride, padding, dilation),
+            int(groups), size)
+        return grad_weight
+
+    def conv2d_grad_bias(self, grad: Strided) -> Buffer:
+        # a sum over every axis but 1: the reduction kernels (float64 partials) do it
+        axes = (0,) + tuple(range(2, len(grad.shape)))
+        return self.reduce(ops.SUM, grad, axes, grad.buffer.dtype)
+
+    def max_pool2d(self, x: Strided, kernel_size: tuple, stride: tuple, padding: tuple,
+                   dilation: tuple, out_size: tuple) -> tuple:
+        _require_device("max_pool2d", x.buffer)
+        size = numel(tuple(x.shape[:2]) + _ints(out_size))
+        values = self.empty(size, x.buffer.dtype)
+        positions = self.empty(size, np.int64)
+        if size > 0:
+            conv.max_pool2d_kernel[blocks_for(size), THREADS_PER_BLOCK](
+                x.buffer, _ints(x.strides), x.offset, values, positions, _ints(x.shape),
+                _ints(out_size), _ints(kernel_size), _window(stride, padding, dilation), size)
+        return values, positions
+
+    # ---- optimizer updates (kernels/cuda/optim.py): flat contiguous buffers, in place -------
+    # An optional state buffer that is off (None) is passed as an empty slice of param.
+    def sgd_update(self, param: Buffer, grad: Buffer, momentum_buffer: Buffer | None,
+                   lr: float, momentum: float, dampening: float, weight_decay: float,
+                   nesterov: bool, maximize: bool, first_step: bool) -> None:
+        _require_device("sgd_update", param, grad, momentum_buffer)
+        size = param.shape[0]
+        if size == 0:
+            return
+        arguments = optim_math.sgd_arguments(lr, momentum, dampening, weight_decay, nesterov,
+                                             maximize, first_step, param.dtype)
+        optim.sgd_update_kernel[blocks_for(size), THREADS_PER_BLOCK](
+            param, grad, param[:0] if momentum_buffer is None else momentum_buffer,
+            *arguments, size)
+
+    def adam_update(self, param: Buffer, grad: Buffer, exp_avg: Buffer, exp_avg_sq: Buffer,
+                    max_exp_avg_sq: Buffer | None, lr: float, beta1: float, beta2: float,
+                    eps: float, weight_decay: float, step: float, amsgrad: bool, maximize: bool,
+                    decoupled: bool) -> None:
+        _require_device("adam_update", param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq)
+        size = param.shape[0]
+        if size == 0:
+            return
+        arguments = optim_math.adam_arguments(lr, beta1, beta2, eps, weight_decay, step,
+                                              amsgrad, maximize, decoupled, param.dtype)
+        optim.adam_update_kernel[blocks_for(size), THREADS_PER_BLOCK](
+            param, grad, exp_avg, exp_avg_sq,
+            param[:0] if max_exp_avg_sq is None else max_exp_avg_sq, *arguments, size)
+
+    def rmsprop_update(self, param: Buffer, grad: Buffer, square_avg: Buffer,
+                       grad_avg: Buffer | None, momentum_buffer: Buffer | None, lr: float,
+                       alpha: float, eps: float, weight_decay: float, momentum: float,
+                       centered: bool, maximize: bool) -> None:
+        _require_device("rmsprop_update", param, grad, square_avg, grad_avg, momentum_buffer)
+        size = param.shape[0]
+        if size == 0:
+            return
+        arguments = optim_math.rmsprop_arguments(lr, alpha, eps, weight_decay, momentum,
+                                                 centered, maximize, param.dtype)
+        optim.rmsprop_update_kernel[blocks_for(size), THREADS_PER_BLOCK](
+            param, grad, square_avg, param[:0] if grad_avg is None else grad_avg,
+            param[:0] if momentum_buffer is None else momentum_buffer, *arguments, size)
+
+    def adagrad_update(self, param: Buffer, grad: Buffer, state_sum: Buffer, lr: float,
+                       lr_decay: float, eps: float, weight_decay: float, step: float,
+                       maximize: bool) -> None:
+        _require_device("adagrad_update", param, grad, state_sum)
+        size = param.shape[0]
+        if size == 0:
+            return
+        arguments = optim_math.adagrad_arguments(lr, lr_decay, eps, weight_decay, step,
+                                                 maximize, param.dtype)
+        optim.adagrad_update_kernel[blocks_for(size), THREADS_PER_BLOCK](
+            param, grad, state_sum, *arguments, size)
