@@ -1,11 +1,13 @@
 """The backend interface: every method a device must provide, declared once.
 
 `kernels/reference.py` (NumPy), `kernels/cpu` (Numba) and `kernels/cuda` (numba.cuda) each
-implement exactly these names. The Tensor layer (`tinygrad_edu/functions.py`) talks to a
-tensor's device only through them, never to a kernel module directly.
+implement exactly these names. The Tensor layer (`tinygrad_edu/functions.py`, the nn
+primitives in `tinygrad_edu/nn/functions_nn.py`, the optimizers in `tinygrad_edu/optim`) talks
+to a tensor's device only through them, never to a kernel module directly.
 
 Conventions shared by every method:
-- an input is a `Strided` view (flat buffer, shape, strides in elements, offset);
+- an input is a `Strided` view (flat buffer, shape, strides in elements, offset), except
+  for the optimizer updates, which update flat contiguous buffers in place;
 - an output is either a `Strided` view that the method writes into (`out`), or a fresh flat
   contiguous buffer that the method returns; the docstring says which;
 - op codes come from `kernels/ops.py`;
@@ -96,6 +98,90 @@ class Backend(Protocol):
         """for i: buffer[positions[i]] = source[i] (source broadcast to positions' shape)."""
         ...
 
+    # ---- convolution and max pooling: x (N, C, H, W), weight (O, C // groups, KH, KW) --------
+    # Window geometry (sh, sw) = stride, (ph, pw) = padding (zeros before the first row and
+    # column), (dh, dw) = dilation; for output position (i, j) and kernel tap (p, q):
+    #     ih = i * sh - ph + p * dh        iw = j * sw - pw + q * dw
+    # The caller picks the output size (OH, OW), so asymmetric padding ('same' with an even
+    # kernel) and ceil_mode need nothing special: a tap outside x reads 0 (-inf for pooling).
+    def conv2d(self, x: Strided, weight: Strided, bias: Strided | None, stride: tuple,
+               padding: tuple, dilation: tuple, groups: int, out_size: tuple) -> Buffer:
+        """A contiguous (N, O, OH, OW) buffer of x's dtype, out_size = (OH, OW):
+        for n, o, i, j: out[n, o, i, j] = bias[o] + sum_{c, p, q} weight[o, c, p, q] *
+        x[n, g * Cg + c, ih, iw], Cg = C // groups, g = o // (O // groups); bias may be None.
+        """
+        ...
+
+    def conv2d_grad_input(self, grad: Strided, weight: Strided, input_shape: tuple,
+                          stride: tuple, padding: tuple, dilation: tuple, groups: int) -> Buffer:
+        """d(conv2d)/dx, a contiguous buffer of input_shape: grad_x = 0, then
+        for n, o, c, p, q, i, j: grad_x[n, g * Cg + c, ih, iw] += weight[o, c, p, q] *
+        grad[n, o, i, j] (taps outside x dropped); grad is (N, O, OH, OW)."""
+        ...
+
+    def conv2d_grad_weight(self, x: Strided, grad: Strided, weight_shape: tuple,
+                           stride: tuple, padding: tuple, dilation: tuple, groups: int) -> Buffer:
+        """d(conv2d)/dweight, a contiguous buffer of weight_shape:
+        for o, c, p, q: out[o, c, p, q] = sum_{n, i, j} grad[n, o, i, j] * x[n, g*Cg + c, ih, iw].
+        """
+        ...
+
+    def conv2d_grad_bias(self, grad: Strided) -> Buffer:
+        """d(conv2d)/dbias, a contiguous (O,) buffer: for o: out[o] = sum over n and every
+        position of grad[n, o, ...] (accumulated in float64 for floats)."""
+        ...
+
+    def max_pool2d(self, x: Strided, kernel_size: tuple, stride: tuple, padding: tuple,
+                   dilation: tuple, out_size: tuple) -> tuple[Buffer, Buffer]:
+        """(values, positions), each a contiguous (N, C, OH, OW) buffer:
+        for n, c, i, j: values[n, c, i, j] = max_{p < KH, q < KW} x[n, c, ih, iw] (padding
+        reads -inf; the first maximum wins, a nan beats every number) and positions[n, c, i, j]
+        = its row-major element number in x, n*C*H*W + c*H*W + ih*W + iw (int64).
+        """
+        ...
+
+    # ---- optimizer updates: one fused pass per parameter, in place --------------------------
+    # Every buffer is flat, contiguous, of the parameter's floating dtype and length; optional
+    # state buffers are None when their option is off. Scalars are cast to that dtype first
+    # (kernels/optim_math.py), so float32 parameters update in float32, in PyTorch's op order.
+    # In each loop, g = -grad[i] if maximize else grad[i].
+    def sgd_update(self, param: Buffer, grad: Buffer, momentum_buffer: Buffer | None,
+                   lr: float, momentum: float, dampening: float, weight_decay: float,
+                   nesterov: bool, maximize: bool, first_step: bool) -> None:
+        """for i: g += weight_decay * param[i];
+        if momentum != 0: buf[i] = g on the first step, else momentum * buf[i] +
+        (1 - dampening) * g; g = g + momentum * buf[i] (nesterov) or buf[i];
+        param[i] -= lr * g."""
+        ...
+
+    def adam_update(self, param: Buffer, grad: Buffer, exp_avg: Buffer, exp_avg_sq: Buffer,
+                    max_exp_avg_sq: Buffer | None, lr: float, beta1: float, beta2: float,
+                    eps: float, weight_decay: float, step: float, amsgrad: bool, maximize: bool,
+                    decoupled: bool) -> None:
+        """Adam step number t = `step` (1, 2, ...); AdamW when `decoupled`. for i:
+        p = param[i] * (1 - lr * wd) (decoupled) or g += wd * param[i] (Adam);
+        m[i] = lerp(m[i], g, 1 - beta1); v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+        vmax[i] = max(vmax[i], v[i]) and used as v (amsgrad);
+        param[i] = p - lr / (1 - beta1^t) * m[i] / (sqrt(v) / sqrt(1 - beta2^t) + eps)."""
+        ...
+
+    def rmsprop_update(self, param: Buffer, grad: Buffer, square_avg: Buffer,
+                       grad_avg: Buffer | None, momentum_buffer: Buffer | None, lr: float,
+                       alpha: float, eps: float, weight_decay: float, momentum: float,
+                       centered: bool, maximize: bool) -> None:
+        """for i: g += wd * param[i]; v[i] = alpha * v[i] + (1 - alpha) * g * g;
+        centered: mean[i] = lerp(mean[i], g, 1 - alpha), v' = v[i] - mean[i]^2;
+        avg = sqrt(v') + eps; momentum > 0: buf[i] = momentum * buf[i] + g / avg,
+        param[i] -= lr * buf[i]; else param[i] -= lr * g / avg."""
+        ...
+
+    def adagrad_update(self, param: Buffer, grad: Buffer, state_sum: Buffer, lr: float,
+                       lr_decay: float, eps: float, weight_decay: float, step: float,
+                       maximize: bool) -> None:
+        """for i: g += wd * param[i]; sum[i] += g * g;
+        param[i] -= clr * g / (sqrt(sum[i]) + eps), clr = lr / (1 + (step - 1) * lr_decay)."""
+        ...
+
 
 # The method names, in the order above. tests/test_kernels.py checks every backend has
 # exactly these, so the interface cannot grow by accident.
@@ -105,4 +191,6 @@ BACKEND_METHODS = (
     "reduce", "arg_reduce",
     "matmul",
     "take", "index_add", "index_put",
+    "conv2d", "conv2d_grad_input", "conv2d_grad_weight", "conv2d_grad_bias", "max_pool2d",
+    "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
 )

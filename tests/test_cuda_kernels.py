@@ -482,3 +482,245 @@ def test_agrees_with_reference_backend(kind):
         expected = reference.reduce(code, host_a, (0,), np.float32)
         result = flat(backend.reduce(code, device_a, (0,), np.float32), (4,))
         assert_close(result, expected, f"reduce {name} vs reference")
+
+
+# ---- convolution and max pooling, against the reference backend -----------------------------
+
+# (x shape, weight shape, stride, padding, dilation, groups, extra output rows/columns):
+# plain; strided, padded, dilated and grouped at odd sizes; depthwise; an even kernel with
+# one more output row and column than the padding gives (what 'same' padding asks for).
+CONV_CASES = [
+    ((2, 3, 5, 4), (4, 3, 3, 3), (1, 1), (0, 0), (1, 1), 1, 0),
+    ((2, 4, 7, 6), (6, 2, 3, 2), (2, 1), (1, 2), (1, 2), 2, 0),
+    ((1, 3, 5, 5), (3, 1, 3, 3), (2, 2), (1, 1), (2, 1), 3, 0),
+    ((1, 2, 4, 5), (3, 2, 2, 2), (1, 1), (0, 0), (1, 1), 1, 1),
+]
+
+
+def conv_out_size(x_shape, w_shape, stride, padding, dilation, extra):
+    """(OH, OW): floor((size + 2 pad - dil (k - 1) - 1) / stride) + 1, plus `extra`."""
+    return tuple((size + 2 * pad - dil * (k - 1) - 1) // st + 1 + extra
+                 for size, k, st, pad, dil in zip(x_shape[2:], w_shape[2:], stride, padding,
+                                                  dilation))
+
+
+def strided_pair(shape, dtype, seed, transposed=False):
+    """(host Strided, device Strided) of the same random values; `transposed` lays the last
+    two dims out column-major, so the kernels see a non-contiguous view."""
+    if transposed:
+        base = values(shape[:-2] + shape[-2:][::-1], dtype, seed)
+        view = base.swapaxes(-1, -2)
+    else:
+        base = view = values(shape, dtype, seed)
+    return layout(view, base, base.reshape(-1)), mirror(view, base)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", range(len(CONV_CASES)))
+def test_conv2d_and_its_gradients_match_reference(case, dtype):
+    reference = ReferenceBackend()
+    x_shape, w_shape, stride, padding, dilation, groups, extra = CONV_CASES[case]
+    geometry = (stride, padding, dilation, groups)
+    out_size = conv_out_size(x_shape, w_shape, stride, padding, dilation, extra)
+    out_shape = (x_shape[0], w_shape[0]) + out_size
+    host_x, device_x = strided_pair(x_shape, dtype, 20, transposed=case % 2 == 1)
+    host_w, device_w = strided_pair(w_shape, dtype, 21, transposed=case == 2)
+    host_b, device_b = strided_pair(w_shape[:1], dtype, 22)
+    host_g, device_g = strided_pair(out_shape, dtype, 23, transposed=case % 2 == 0)
+    for with_bias in (True, False):
+        expected = reference.conv2d(host_x, host_w, host_b if with_bias else None, *geometry,
+                                    out_size)
+        result = backend.conv2d(device_x, device_w, device_b if with_bias else None, *geometry,
+                                out_size)
+        assert_close(flat(result, out_shape), expected.reshape(out_shape),
+                     f"conv2d case {case} bias={with_bias}")
+    expected = reference.conv2d_grad_input(host_g, host_w, x_shape, *geometry)
+    result = backend.conv2d_grad_input(device_g, device_w, x_shape, *geometry)
+    assert_close(flat(result, x_shape), expected.reshape(x_shape), f"grad_input case {case}")
+    expected = reference.conv2d_grad_weight(host_x, host_g, w_shape, *geometry)
+    result = backend.conv2d_grad_weight(device_x, device_g, w_shape, *geometry)
+    assert_close(flat(result, w_shape), expected.reshape(w_shape), f"grad_weight case {case}")
+    expected = reference.conv2d_grad_bias(host_g)
+    result = backend.conv2d_grad_bias(device_g)
+    assert_close(flat(result, w_shape[:1]), expected, f"grad_bias case {case}")
+
+
+def test_conv2d_of_an_empty_batch_and_host_arrays_refused():
+    x, w = device(np.zeros((0, 2, 4, 4), np.float32)), device(np.ones((3, 2, 3, 3), np.float32))
+    assert backend.conv2d(x, w, None, (1, 1), (0, 0), (1, 1), 1, (2, 2)).size == 0
+    grad_w = backend.conv2d_grad_weight(x, device(np.zeros((0, 3, 2, 2), np.float32)),
+                                        (3, 2, 3, 3), (1, 1), (0, 0), (1, 1), 1)
+    assert_close(flat(grad_w, (3, 2, 3, 3)), np.zeros((3, 2, 3, 3), np.float32),
+                 "grad_weight of an empty batch")
+    on_host = np.ones(18, np.float32)
+    with pytest.raises(TypeError, match="CUDABackend.conv2d: expected a CUDA device buffer"):
+        backend.conv2d(Strided(on_host, (1, 2, 3, 3), (18, 9, 3, 1), 0), w, None, (1, 1),
+                       (0, 0), (1, 1), 1, (1, 1))
+
+
+# (kernel_size, stride, padding, dilation) at odd sizes, windows overlapping and padded
+POOL_CASES = [((2, 2), (2, 2), (0, 0), (1, 1)), ((3, 2), (2, 1), (1, 1), (1, 2)),
+              ((3, 3), (1, 2), (1, 0), (2, 1))]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", range(len(POOL_CASES)))
+def test_max_pool2d_matches_reference_with_ties_and_nan(case, dtype):
+    reference = ReferenceBackend()
+    kernel_size, stride, padding, dilation = POOL_CASES[case]
+    x_shape = (2, 3, 5, 7)
+    base = np.floor(values(x_shape[:2] + x_shape[2:][::-1], dtype, 30))  # integers: many ties
+    base[1, 2, 3, 2] = np.nan  # one nan: it wins every window it is in
+    view = base.swapaxes(-1, -2)  # (2, 3, 5, 7), non-contiguous
+    out_size = conv_out_size(x_shape, (0, 0) + kernel_size, stride, padding, dilation, 0)
+    out_shape = x_shape[:2] + out_size
+    geometry = (kernel_size, stride, padding, dilation, out_size)
+    expected_values, expected_positions = reference.max_pool2d(
+        layout(view, base, base.reshape(-1)), *geometry)
+    result_values, result_positions = backend.max_pool2d(mirror(view, base), *geometry)
+    assert_close(flat(result_values, out_shape), expected_values.reshape(out_shape),
+                 f"max_pool2d values case {case}")
+    assert_close(flat(result_positions, out_shape), expected_positions.reshape(out_shape),
+                 f"max_pool2d positions case {case}")
+    assert np.isnan(flat(result_values, out_shape)).any(), "the nan was in no window"
+
+
+# ---- fused optimizer updates, against the reference backend ---------------------------------
+
+OPTIMIZER_SIZE = 2 * THREADS_PER_BLOCK + 5  # more than one block: the grid stride wraps
+# method -> (number of state buffers, options per case); a state buffer is None when off
+OPTIMIZER_CASES = {
+    "sgd_update": [
+        dict(lr=0.1, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+             maximize=False),
+        dict(lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.1, nesterov=True,
+             maximize=True),
+        dict(lr=0.05, momentum=0.5, dampening=0.0, weight_decay=0.0, nesterov=False,
+             maximize=False),
+    ],
+    "adam_update": [
+        dict(lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, amsgrad=False,
+             maximize=False, decoupled=False),
+        dict(lr=1e-2, beta1=0.3, beta2=0.99, eps=1e-6, weight_decay=0.1, amsgrad=True,
+             maximize=True, decoupled=False),
+        dict(lr=1e-2, beta1=0.9, beta2=0.99, eps=1e-8, weight_decay=0.1, amsgrad=False,
+             maximize=False, decoupled=True),
+    ],
+    "rmsprop_update": [
+        dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
+             maximize=False),
+        dict(lr=1e-2, alpha=0.3, eps=1e-6, weight_decay=0.1, momentum=0.5, centered=True,
+             maximize=True),
+    ],
+    "adagrad_update": [
+        dict(lr=1e-2, lr_decay=0.0, eps=1e-10, weight_decay=0.0, maximize=False),
+        dict(lr=1e-2, lr_decay=0.1, eps=1e-10, weight_decay=0.1, maximize=True),
+    ],
+}
+
+
+def optimizer_state(name: str, options: dict, rng) -> list:
+    """The state buffers `name` takes after (param, grad), in order, None where off; second
+    moments and sums start non-negative, as an optimizer keeps them."""
+    n = OPTIMIZER_SIZE
+    if name == "sgd_update":
+        return [rng.standard_normal(n) if options["momentum"] else None]
+    if name == "adam_update":
+        return [rng.standard_normal(n), rng.random(n),
+                rng.random(n) if options["amsgrad"] else None]
+    if name == "rmsprop_update":
+        return [rng.random(n) + 1, 0.1 * rng.standard_normal(n) if options["centered"] else None,
+                rng.standard_normal(n) if options["momentum"] else None]
+    return [rng.random(n)]
+
+
+def step_options(name: str, step: int) -> dict:
+    """The per-call options: the step count, or SGD's first-step flag."""
+    if name == "sgd_update":
+        return {"first_step": step == 1}
+    if name in ("adam_update", "adagrad_update"):
+        return {"step": float(step)}
+    return {}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name,case", [(name, case) for name, cases in OPTIMIZER_CASES.items()
+                                       for case in range(len(cases))])
+def test_optimizer_update_matches_reference(name, case, dtype):
+    """Two steps of every buffer (param and state) on the device and on the reference."""
+    options = OPTIMIZER_CASES[name][case]
+    rng = np.random.default_rng(40 + case)
+    start = [rng.standard_normal(OPTIMIZER_SIZE)] + optimizer_state(name, options, rng)
+    grads = [rng.standard_normal(OPTIMIZER_SIZE) for _ in range(2)]
+    on_host = [None if b is None else b.astype(dtype) for b in start]
+    on_device = [None if b is None else backend.from_numpy(b.astype(dtype)) for b in start]
+    for step, grad in enumerate(grads, start=1):
+        keywords = {**options, **step_options(name, step)}
+        param, *state = on_host
+        getattr(ReferenceBackend(), name)(param, grad.astype(dtype), *state, **keywords)
+        param, *state = on_device
+        getattr(backend, name)(param, backend.from_numpy(grad.astype(dtype)), *state,
+                               **keywords)
+    for k, (expected, buffer) in enumerate(zip(on_host, on_device)):
+        if expected is None:
+            assert buffer is None
+            continue
+        assert_close(flat(buffer, (OPTIMIZER_SIZE,)), expected,
+                     f"{name} case {case} buffer {k} ({'param' if k == 0 else 'state'})")
+
+
+def test_optimizer_update_refuses_host_buffers():
+    param = backend.from_numpy(np.ones(3, np.float32))
+    with pytest.raises(TypeError, match="CUDABackend.adagrad_update"):
+        backend.adagrad_update(param, np.ones(3, np.float32), param, lr=0.1, lr_decay=0.0,
+                               eps=1e-10, weight_decay=0.0, step=1.0, maximize=False)
+
+
+# ---- end to end: a tiny conv net trains the same on the device as on the CPU ----------------
+
+
+def train_one_step(device_name: str, make_optimizer, move: str) -> tuple:
+    """(initial parameters, parameters, their gradients, loss) after one forward, backward and
+    optimizer step of
+    Conv2d -> ReLU -> MaxPool2d -> Flatten -> Linear on `device_name` ("cpu" or "cuda")."""
+    import tinygrad_edu as tg
+    from tinygrad_edu import nn
+
+    tg.manual_seed(0)  # the same initial weights on both devices
+    model = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(3 * 2 * 2, 4))
+    if device_name == "cuda":
+        model = model.cuda() if move == "cuda()" else model.to("cuda")
+    rng = np.random.default_rng(50)
+    initial = [p.detach().cpu().numpy().copy() for p in model.parameters()]
+    x = tg.tensor(rng.standard_normal((2, 2, 4, 4)).astype(np.float32), device=device_name)
+    target = tg.tensor(np.array([1, 3]), device=device_name)
+    optimizer = make_optimizer(model.parameters())
+    loss = nn.functional.cross_entropy(model(x), target)
+    loss.backward()
+    optimizer.step()
+    parameters = list(model.parameters())
+    assert all(p.device.type == device_name for p in parameters)
+    return (initial, [p.detach().cpu().numpy() for p in parameters],
+            [p.grad.cpu().numpy() for p in parameters], loss.item())
+
+
+@pytest.mark.parametrize("optimizer,move", [("SGD", "cuda()"), ("Adam", "to('cuda')")])
+def test_conv_net_step_on_cuda_matches_cpu(optimizer, move):
+    from tinygrad_edu import optim
+
+    def make_optimizer(parameters):
+        if optimizer == "SGD":
+            return optim.SGD(parameters, lr=0.1, momentum=0.9, weight_decay=0.01)
+        return optim.Adam(parameters, lr=0.01, amsgrad=True)
+
+    initial, cpu_params, cpu_grads, cpu_loss = train_one_step("cpu", make_optimizer, move)
+    _, cuda_params, cuda_grads, cuda_loss = train_one_step("cuda", make_optimizer, move)
+    assert math.isclose(cuda_loss, cpu_loss, rel_tol=1e-5), (cuda_loss, cpu_loss)
+    for k, (a, b, ga, gb) in enumerate(zip(cuda_params, cpu_params, cuda_grads, cpu_grads)):
+        assert a.shape == b.shape and a.dtype == b.dtype, (k, a.shape, b.shape)
+        grad_error = np.abs(ga - gb).max()
+        assert np.allclose(ga, gb, rtol=1e-5, atol=1e-5), f"grad {k}: max error {grad_error}"
+        error = np.abs(a - b).max()
+        assert np.allclose(a, b, rtol=1e-5, atol=1e-5), f"parameter {k}: max error {error}"
+        assert not np.array_equal(a, initial[k]), f"parameter {k} did not move"
