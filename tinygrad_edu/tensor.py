@@ -254,6 +254,30 @@ class Tensor(TensorMath):
     def __hash__(self) -> int:
         return id(self)
 
+    def __deepcopy__(self, memo: dict) -> "Tensor":
+        """A copy of the data (same type, dtype, device, requires_grad, and .grad copied)."""
+        import copy
+
+        from tinygrad_edu import dispatch
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.")
+        if id(self) in memo:
+            return memo[id(self)]
+        data = dispatch.contiguous(self)
+        new = object.__new__(type(self))
+        new._set_from(data)
+        new._requires_grad = self._requires_grad
+        new.grad = copy.deepcopy(self.grad, memo)
+        new.grad_fn = None
+        new._output_nr = 0
+        new._hooks = None
+        new._base = None
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            setattr(new, key, copy.deepcopy(value, memo))
+        return new
+
     def __bool__(self) -> bool:
         if self.numel() != 1:
             raise RuntimeError(f"Boolean value of Tensor with {self.numel()} elements is "
