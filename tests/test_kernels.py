@@ -1,0 +1,529 @@
+"""kernels/: the backend interface, and the Numba CPU backend against the NumPy reference.
+
+Every op code goes through `map` / `zip` on random data, over contiguous, transposed, offset,
+stepped and broadcast views and size-0 / size-1 dims, in float32, float64, int64 and bool; every
+reduction over every combination of axes; arg-reductions with ties and nan; the three CPU matmul
+kernels at odd sizes; and the gather / scatter kernels with repeated positions. The op-code
+lists and the primitive list are pinned here, so that neither grows by accident.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from kernels import ops
+from kernels.backend import BACKEND_METHODS
+from kernels.cpu import CPUBackend
+from kernels.reference import ReferenceBackend
+from kernels.strided import Strided, contiguous_strides, numel
+from tinygrad_edu import functions
+
+try:
+    from kernels.cuda import CUDABackend
+except Exception:  # no numba.cuda at all: the gpu tests are skipped
+    CUDABackend = None
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+REFERENCE = ReferenceBackend()
+CPU = CPUBackend()
+FLOATS = (np.float32, np.float64)
+DTYPES = (np.float32, np.float64, np.int64, np.bool_)
+SHAPES = ((3, 4), (2, 3, 5), (), (0, 3), (1, 4), (4, 1), (1,))
+KINDS = ("contiguous", "transposed", "offset", "step", "broadcast")
+
+# ---- the pinned lists ---------------------------------------------------------------------
+
+PINNED_BACKEND_METHODS = (
+    "empty", "full", "from_numpy", "to_numpy",
+    "map", "zip", "where", "copy",
+    "reduce", "arg_reduce",
+    "matmul",
+    "take", "index_add", "index_put",
+    "conv2d", "conv2d_grad_input", "conv2d_grad_weight", "conv2d_grad_bias", "max_pool2d",
+    "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
+)
+# documented non-method attributes: the backend's name and its kernel choices
+ATTRIBUTES = {
+    "reference": {"name"},
+    "cpu": {"name", "matmul_kernel", "conv_kernel", "blas_threads"},
+    "cuda": {"name", "matmul_kernel"},
+}
+PINNED_UNARY = {
+    "identity": 0, "neg": 1, "abs": 2, "exp": 3, "log": 4, "log1p": 5, "sqrt": 6, "rsqrt": 7,
+    "sin": 8, "cos": 9, "tanh": 10, "sigmoid": 11, "relu": 12, "sign": 13, "reciprocal": 14,
+    "logical_not": 15,
+}
+PINNED_BINARY = {
+    "add": 0, "sub": 1, "mul": 2, "div": 3, "pow": 4, "maximum": 5, "minimum": 6, "eq": 7,
+    "ne": 8, "lt": 9, "le": 10, "gt": 11, "ge": 12, "floor_divide": 13, "remainder": 14,
+    "logical_and": 15, "logical_or": 16, "exp_back": 17, "log_back": 18, "log1p_back": 19,
+    "sqrt_back": 20, "rsqrt_back": 21, "sin_back": 22, "cos_back": 23, "tanh_back": 24,
+    "sigmoid_back": 25, "relu_back": 26, "abs_back": 27, "reciprocal_back": 28,
+    "pow_back_base": 29, "pow_back_exponent": 30,
+}
+PINNED_REDUCE = {"sum": 0, "prod": 1, "max": 2, "min": 3}
+PINNED_ARG_REDUCE = {"argmax": 0, "argmin": 1}
+PINNED_PRIMITIVES = (
+    "Neg", "Exp", "Log", "Log1p", "Sqrt", "Rsqrt", "Sin", "Cos", "Tanh", "Sigmoid", "Relu",
+    "Abs", "Reciprocal", "Sign",
+    "Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where",
+    "Sum", "Prod", "Amax", "Amin",
+    "View", "Permute", "Expand", "Slice", "Cat", "Clone",
+    "Mm", "Linear",
+    "Gather", "IndexPut",
+    "Softmax", "LogSoftmax",
+    "Cast", "ToDevice",
+)
+
+
+def _public(backend: object) -> set:
+    return {name for name in dir(backend) if not name.startswith("_")}
+
+
+def test_backend_methods_are_pinned() -> None:
+    assert BACKEND_METHODS == PINNED_BACKEND_METHODS, (
+        f"kernels.backend.BACKEND_METHODS changed: {BACKEND_METHODS}; update the pin (and every "
+        "backend) on purpose")
+
+
+@pytest.mark.parametrize("backend", [REFERENCE, CPU], ids=["reference", "cpu"])
+def test_backend_has_exactly_the_interface(backend: object) -> None:
+    public = _public(backend)
+    missing = set(BACKEND_METHODS) - public
+    assert not missing, f"{backend.name} backend lacks {sorted(missing)}"
+    extra = public - set(BACKEND_METHODS) - ATTRIBUTES[backend.name]
+    assert not extra, f"{backend.name} backend has undeclared public names {sorted(extra)}"
+    for name in BACKEND_METHODS:
+        assert callable(getattr(backend, name)), f"{backend.name}.{name} is not callable"
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(CUDABackend is None, reason="kernels.cuda does not import")
+def test_cuda_backend_has_exactly_the_interface() -> None:
+    public = _public(CUDABackend())
+    assert public == set(BACKEND_METHODS) | ATTRIBUTES["cuda"], (
+        f"cuda backend: missing {sorted(set(BACKEND_METHODS) - public)}, extra "
+        f"{sorted(public - set(BACKEND_METHODS) - ATTRIBUTES['cuda'])}")
+
+
+def test_op_code_lists_are_pinned() -> None:
+    for name, got, pinned in [("UNARY_OPS", ops.UNARY_OPS, PINNED_UNARY),
+                              ("BINARY_OPS", ops.BINARY_OPS, PINNED_BINARY),
+                              ("REDUCE_OPS", ops.REDUCE_OPS, PINNED_REDUCE),
+                              ("ARG_REDUCE_OPS", ops.ARG_REDUCE_OPS, PINNED_ARG_REDUCE)]:
+        assert got == pinned, f"kernels.ops.{name} changed: {got}"
+        assert sorted(got.values()) == list(range(len(got))), f"{name} codes not 0..n-1"
+        for op_name, code in got.items():
+            assert getattr(ops, op_name.upper()) == code, f"ops.{op_name.upper()} != {code}"
+
+
+def test_primitive_list_is_pinned() -> None:
+    assert functions.PRIMITIVES == PINNED_PRIMITIVES, (
+        f"functions.PRIMITIVES changed: {functions.PRIMITIVES}")
+    for name in functions.PRIMITIVES:
+        primitive = getattr(functions, name)
+        assert issubclass(primitive, functions.Function), f"{name} is not a Function"
+        assert primitive.forward is not functions.Function.forward, f"{name} has no forward"
+        assert primitive.backward is not functions.Function.backward, f"{name} has no backward"
+
+
+# ---- views of flat buffers -------------------------------------------------------------------
+
+
+def random_array(shape: tuple, dtype: type, rng: np.random.Generator,
+                 nonzero: bool = False) -> np.ndarray:
+    if dtype == np.bool_:
+        return np.asarray(rng.random(shape) < 0.5)
+    if np.issubdtype(dtype, np.integer):
+        array = np.asarray(rng.integers(-5, 6, shape))
+        if nonzero:
+            array[array == 0] = 3
+        return array.astype(dtype)
+    array = np.asarray(rng.standard_normal(shape) * 2)
+    if nonzero:
+        array[np.abs(array) < 0.1] = 0.5
+    return array.astype(dtype)
+
+
+def strided_input(array: np.ndarray, kind: str) -> tuple:
+    """(Strided view holding array's values laid out as `kind`, those values as NumPy)."""
+    shape = array.shape
+    if kind == "transposed" and array.ndim >= 2:
+        order = tuple(reversed(range(array.ndim)))
+        buffer = np.ascontiguousarray(array.transpose(order)).reshape(-1)
+        strides = tuple(reversed(contiguous_strides(tuple(reversed(shape)))))
+        return Strided(buffer, shape, strides, 0), array
+    if kind == "offset":
+        junk = np.zeros(3, dtype=array.dtype)
+        buffer = np.concatenate([junk, array.reshape(-1)])
+        return Strided(buffer, shape, contiguous_strides(shape), 3), array
+    if kind == "step":
+        buffer = np.stack([array, np.zeros_like(array)], axis=-1).reshape(-1)
+        return Strided(buffer, shape, contiguous_strides(shape + (2,))[:-1], 0), array
+    if kind == "broadcast" and array.ndim >= 1 and shape[0] > 1:
+        row = np.ascontiguousarray(array[:1])
+        strides = (0,) + contiguous_strides(shape)[1:]
+        return Strided(row.reshape(-1), shape, strides, 0), np.broadcast_to(row, shape)
+    buffer = np.ascontiguousarray(array).reshape(-1)
+    return Strided(buffer, shape, contiguous_strides(shape), 0), array
+
+
+def new_output(shape: tuple, dtype: type, transposed: bool = False) -> Strided:
+    """A fresh output view (filled with a sentinel), row-major or transposed."""
+    buffer = np.full(max(numel(shape), 1), 1, dtype=dtype)
+    if transposed and len(shape) >= 2:
+        strides = tuple(reversed(contiguous_strides(tuple(reversed(shape)))))
+        return Strided(buffer, shape, strides, 0)
+    return Strided(buffer, shape, contiguous_strides(shape), 0)
+
+
+def assert_same(got: np.ndarray, expected: np.ndarray, what: str) -> None:
+    """Equal shape and dtype; floats within tolerance (nan == nan), others exactly."""
+    got, expected = np.asarray(got), np.asarray(expected)
+    assert got.shape == expected.shape, f"{what}: shape {got.shape} vs {expected.shape}"
+    assert got.dtype == expected.dtype, f"{what}: dtype {got.dtype} vs {expected.dtype}"
+    if got.dtype.kind == "f":
+        tol = 2e-5 if got.dtype == np.float32 else 1e-11
+        close = np.isclose(got, expected, rtol=tol, atol=tol, equal_nan=True)
+        if not close.all():
+            bad = np.argwhere(~close)[0]
+            error = np.nanmax(np.abs(got.astype(np.float64) - expected))
+            raise AssertionError(f"{what}: max abs error {error:.3g}; first at {tuple(bad)}: "
+                                 f"{got[tuple(bad)]!r} vs {expected[tuple(bad)]!r}")
+    else:
+        mismatch = got != expected
+        assert not mismatch.any(), (f"{what}: {int(mismatch.sum())} elements differ, first at "
+                                    f"{tuple(np.argwhere(mismatch)[0])}: "
+                                    f"{got[mismatch][0]!r} vs {expected[mismatch][0]!r}")
+
+
+# ---- elementwise: every op code, cpu vs reference ------------------------------------------
+
+FLOAT_UNARY = {"exp", "log", "log1p", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid",
+               "reciprocal"}
+
+
+def unary_out_dtype(name: str, dtype: type) -> type | None:
+    """The output dtype the Tensor layer asks for, or None where the op does not apply."""
+    if name == "logical_not":
+        return np.bool_
+    if name in FLOAT_UNARY:
+        return dtype if dtype in FLOATS else np.float32
+    if dtype == np.bool_ and name != "identity":
+        return None  # PyTorch refuses neg / abs / sign / relu of bool
+    return dtype
+
+
+def binary_out_dtype(name: str, dtype: type) -> type | None:
+    if name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or"):
+        return np.bool_
+    if name.endswith("_back"):
+        return dtype if dtype in FLOATS else None
+    if name == "div":
+        return dtype if dtype in FLOATS else np.float32
+    if dtype == np.bool_ and name not in ("add", "mul", "maximum", "minimum"):
+        return None
+    return dtype
+
+
+def _elementwise_cases(dtype: type) -> list:
+    """(kind_a, shape_a, kind_b, shape_b, out_shape, transposed_out) covering the layouts."""
+    cases = []
+    for shape in SHAPES:
+        for kind in KINDS:
+            cases.append((kind, shape, "contiguous", shape, shape, False))
+        cases.append(("contiguous", shape, "contiguous", shape, shape, True))
+    cases += [("contiguous", (3, 4), "contiguous", (4,), (3, 4), False),
+              ("transposed", (4, 3), "contiguous", (4, 1), (4, 3), False),
+              ("contiguous", (2, 1, 5), "step", (3, 1), (2, 3, 5), True),
+              ("offset", (), "transposed", (3, 4), (3, 4), False),
+              ("contiguous", (0, 1), "contiguous", (1, 4), (0, 4), False),
+              ("broadcast", (3, 4), "offset", (3, 4), (3, 4), False)]
+    return cases
+
+
+def _params(names: list, out_dtype: object) -> list:
+    """The (name, dtype) pairs where the op applies."""
+    return [pytest.param(name, dtype, id=f"{name}-{np.dtype(dtype).name}")
+            for name in names for dtype in DTYPES if out_dtype(name, dtype) is not None]
+
+
+@pytest.mark.parametrize(("name", "dtype"), _params(list(ops.UNARY_OPS), unary_out_dtype))
+def test_map_cpu_matches_reference(name: str, dtype: type) -> None:
+    out_dtype = unary_out_dtype(name, dtype)
+    op = ops.UNARY_OPS[name]
+    rng = np.random.default_rng(ops.UNARY_OPS[name])
+    for kind, shape, _, _, out_shape, transposed in _elementwise_cases(dtype):
+        array = random_array(shape, dtype, rng)
+        x, _ = strided_input(array, kind)
+        results = []
+        for backend in (REFERENCE, CPU):
+            out = new_output(out_shape, out_dtype, transposed)
+            backend.map(op, x, out)
+            results.append(backend.to_numpy(out).copy())
+        assert_same(results[1], results[0], f"map {name} {np.dtype(dtype).name} {kind} "
+                                            f"{shape}->{out_shape} transposed_out={transposed}")
+
+
+@pytest.mark.parametrize(("name", "dtype"), _params(list(ops.BINARY_OPS), binary_out_dtype))
+def test_zip_cpu_matches_reference(name: str, dtype: type) -> None:
+    out_dtype = binary_out_dtype(name, dtype)
+    op = ops.BINARY_OPS[name]
+    rng = np.random.default_rng(100 + op)
+    nonzero = name in ("floor_divide", "remainder", "div") and dtype != np.bool_
+    for kind_a, shape_a, kind_b, shape_b, out_shape, transposed in _elementwise_cases(dtype):
+        a_array = random_array(shape_a, dtype, rng)
+        b_array = random_array(shape_b, dtype, rng, nonzero)
+        if name == "pow" and dtype == np.int64:
+            b_array = np.abs(b_array) % 4  # no negative integer powers
+        if name in ("pow", "pow_back_base", "pow_back_exponent") and dtype in FLOATS:
+            a_array = np.abs(a_array).astype(dtype) + dtype(0.1)  # real results
+        a, _ = strided_input(a_array, kind_a)
+        b, _ = strided_input(b_array, kind_b)
+        results = []
+        for backend in (REFERENCE, CPU):
+            out = new_output(out_shape, out_dtype, transposed)
+            backend.zip(op, a, b, out)
+            results.append(backend.to_numpy(out).copy())
+        assert_same(results[1], results[0],
+                    f"zip {name} {np.dtype(dtype).name} a={kind_a}{shape_a} b={kind_b}{shape_b} "
+                    f"-> {out_shape} transposed_out={transposed}")
+
+
+def test_zip_contiguous_bool() -> None:
+    a = np.array([True, False, True])
+    b = np.array([True, True, False])
+    for name, expected in [("logical_and", a & b), ("add", a | b), ("mul", a & b)]:
+        out = new_output((3,), np.bool_)
+        CPU.zip(ops.BINARY_OPS[name], strided_input(a, "contiguous")[0],
+                strided_input(b, "contiguous")[0], out)
+        assert_same(CPU.to_numpy(out), expected, f"zip {name} bool contiguous")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_where_and_copy_cpu_match_reference(dtype: type) -> None:
+    rng = np.random.default_rng(7)
+    for kind, shape in itertools.product(KINDS, SHAPES):
+        condition, _ = strided_input(rng.random(shape) < 0.5, kind)
+        a, _ = strided_input(random_array(shape, dtype, rng), "step")
+        b_scalar, _ = strided_input(random_array((), dtype, rng), "contiguous")
+        for out_dtype in {dtype, np.float64, np.int64}:
+            results = []
+            for backend in (REFERENCE, CPU):
+                out = new_output(shape, out_dtype, transposed=True)
+                backend.where(condition, a, b_scalar, out)
+                copied = new_output(shape, out_dtype)
+                backend.copy(a, copied)
+                results.append((backend.to_numpy(out).copy(), backend.to_numpy(copied).copy()))
+            what = f"{np.dtype(dtype).name}->{np.dtype(out_dtype).name} {kind} {shape}"
+            assert_same(results[1][0], results[0][0], f"where {what}")
+            assert_same(results[1][1], results[0][1], f"copy {what}")
+
+
+def test_copy_casts_by_truncation() -> None:
+    source, _ = strided_input(np.array([1.7, -2.5, 0.0, -0.2, 3.0]), "contiguous")
+    for dtype, expected in [(np.int64, [1, -2, 0, 0, 3]),
+                            (np.bool_, [True, True, False, True, True])]:
+        for backend in (REFERENCE, CPU):
+            out = new_output((5,), dtype)
+            backend.copy(source, out)
+            assert_same(backend.to_numpy(out), np.array(expected, dtype=dtype),
+                        f"{backend.name} copy float64 -> {np.dtype(dtype).name}")
+
+
+# ---- allocation and transfers ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", [REFERENCE, CPU], ids=["reference", "cpu"])
+def test_allocation_and_transfers(backend: object) -> None:
+    for dtype in DTYPES:
+        buffer = backend.full(5, 1, dtype)
+        assert_same(buffer, np.ones(5, dtype=dtype), f"{backend.name} full {dtype}")
+        empty = backend.empty(4, dtype)
+        assert empty.shape == (4,) and empty.dtype == dtype, f"empty: {empty.shape} {empty.dtype}"
+    array = np.arange(12.0).reshape(3, 4)
+    buffer = backend.from_numpy(array)
+    assert buffer.shape == (12,), f"from_numpy gives a flat buffer, got {buffer.shape}"
+    buffer[0] = 100.0
+    assert array[0, 0] == 100.0, "from_numpy of a C-contiguous array should share memory (CPU)"
+    flat = np.arange(12.0)
+    flat[0] = 100.0
+    for view, expected in [(Strided(buffer, (4, 3), (1, 4), 0), flat.reshape(3, 4).T),
+                           (Strided(buffer, (2, 3), (4, 1), 5), flat.reshape(3, 4)[1:, 1:]),
+                           (Strided(buffer, (2, 2), (0, 2), 1), np.array([[1.0, 3.0]] * 2)),
+                           (Strided(buffer, (), (), 7), np.array(7.0))]:
+        assert_same(backend.to_numpy(view), expected,
+                    f"{backend.name} to_numpy of shape {view.shape} strides {view.strides} "
+                    f"offset {view.offset}")
+
+
+# ---- reductions ------------------------------------------------------------------------------
+
+
+def reduce_out_dtype(name: str, dtype: type) -> type:
+    if dtype in FLOATS:
+        return dtype
+    if name in ("max", "min"):
+        return dtype
+    return np.int64
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name", list(ops.REDUCE_OPS))
+def test_reduce_every_axes_combination(name: str, dtype: type) -> None:
+    op = ops.REDUCE_OPS[name]
+    rng = np.random.default_rng(200 + op)
+    for shape in [(2, 3, 4), (3, 1, 2), (0, 2, 3), (2, 0, 1), (5,), ()]:
+        array = random_array(shape, dtype, rng)
+        if name == "prod" and dtype in FLOATS:
+            array = (1 + 0.1 * array).astype(dtype)  # no overflow
+        for kind in ("contiguous", "transposed", "offset", "broadcast"):
+            x, _ = strided_input(array, kind)
+            for count in range(len(shape) + 1):
+                for axes in itertools.combinations(range(len(shape)), count):
+                    reduced = numel(tuple(shape[a] for a in axes))
+                    if name in ("max", "min") and (reduced == 0 or numel(shape) == 0):
+                        continue  # the Tensor layer raises before calling
+                    out_dtype = reduce_out_dtype(name, dtype)
+                    expected = REFERENCE.reduce(op, x, axes, out_dtype)
+                    got = CPU.reduce(op, x, axes, out_dtype)
+                    assert_same(got, expected, f"reduce {name} {np.dtype(dtype).name} {kind} "
+                                               f"{shape} axes={axes}")
+
+
+def test_integer_column_sum_is_exact() -> None:
+    array = np.full((3, 2), 2**60 + 1, dtype=np.int64)
+    x, _ = strided_input(array, "contiguous")
+    got = CPU.reduce(ops.SUM, x, (0,), np.int64)
+    assert_same(got, array.sum(0), "int64 column sum")
+
+
+def test_float32_sum_accumulates_in_float64() -> None:
+    array = np.ones(1 << 20, dtype=np.float32) * np.float32(0.1)
+    x, _ = strided_input(array, "contiguous")
+    got = CPU.reduce(ops.SUM, x, (0,), np.float32)
+    expected = np.float32(array.astype(np.float64).sum())
+    assert abs(float(got[0]) - float(expected)) <= 1e-6 * float(expected), (
+        f"sum of 2**20 float32 0.1s: {got[0]} vs {expected}")
+
+
+def test_arg_reduce_first_index_on_ties_and_nan() -> None:
+    nan = np.nan
+    array = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, 2.0, 2.0], [nan, 1.0, nan, 5.0],
+                      [4.0, nan, -1.0, -1.0]])
+    expected = {ops.ARGMAX: ([1, 0, 0, 1], [2, 3, 2, 2]),
+                ops.ARGMIN: ([3, 0, 0, 1], [2, 3, 2, 3])}
+    for dtype in FLOATS:
+        for kind in ("contiguous", "transposed", "offset", "step"):
+            x, _ = strided_input(array.astype(dtype), kind)
+            for op, (along_1, along_0) in expected.items():
+                for axis, wanted in [(1, along_1), (0, along_0)]:
+                    for backend in (REFERENCE, CPU):
+                        got = backend.arg_reduce(op, x, axis)
+                        assert_same(got, np.array(wanted, dtype=np.int64),
+                                    f"{backend.name} arg_reduce op={op} axis={axis} {kind} "
+                                    f"{np.dtype(dtype).name}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_arg_reduce_random_ties_match_reference(dtype: type) -> None:
+    rng = np.random.default_rng(3)
+    for shape in [(4, 5), (3, 1, 6), (1,), (2, 3, 2)]:
+        array = rng.integers(0, 3, shape).astype(dtype)  # many ties
+        for kind in ("contiguous", "transposed", "broadcast"):
+            x, _ = strided_input(array, kind)
+            for op in ops.ARG_REDUCE_OPS.values():
+                for axis in range(len(shape)):
+                    assert_same(CPU.arg_reduce(op, x, axis), REFERENCE.arg_reduce(op, x, axis),
+                                f"arg_reduce op={op} {kind} {shape} axis={axis}")
+
+
+# ---- matmul -------------------------------------------------------------------------------
+
+MATMUL_SHAPES = [(1, 1, 1), (17, 33, 65), (65, 17, 1), (33, 65, 17), (1, 65, 33), (65, 65, 65),
+                 (2, 0, 3), (0, 3, 2), (3, 17, 33, 17), (2, 1, 65, 1)]
+
+
+@pytest.fixture
+def cpu_backend():
+    backend = CPUBackend()
+    yield backend
+    backend.matmul_kernel = "blas"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64],
+                         ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("kernel", ["naive", "tiled", "blas"])
+def test_matmul_kernels_match_reference(cpu_backend: CPUBackend, kernel: str,
+                                        dtype: type) -> None:
+    cpu_backend.matmul_kernel = kernel
+    rng = np.random.default_rng(11)
+    for sizes in MATMUL_SHAPES:
+        batch, (n, k, m) = tuple(sizes[:-3]), sizes[-3:]
+        a_array = random_array(batch + (n, k), dtype, rng)
+        b_array = random_array(batch + (k, m), dtype, rng)
+        for kind_a, kind_b in [("contiguous", "contiguous"), ("offset", "transposed"),
+                               ("transposed", "step")]:
+            a, _ = strided_input(a_array, kind_a)
+            b, _ = strided_input(b_array, kind_b)
+            got = cpu_backend.matmul(a, b, dtype)
+            expected = REFERENCE.matmul(a, b, dtype)
+            if dtype == np.float32:  # sums of up to 65 products: compare relative to size
+                scale = max(1.0, float(np.abs(expected).max(initial=0)))
+                error = float(np.abs(got.astype(np.float64) - expected).max(initial=0))
+                assert got.shape == expected.shape and error <= 1e-5 * scale, (
+                    f"{kernel} matmul {sizes} {kind_a}@{kind_b}: shape {got.shape} vs "
+                    f"{expected.shape}, max error {error:.3g}")
+            else:
+                assert_same(got, expected, f"{kernel} matmul {np.dtype(dtype).name} {sizes} "
+                                           f"{kind_a}@{kind_b}")
+
+
+# ---- gather and scatter --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64],
+                         ids=lambda d: np.dtype(d).name)
+def test_take_index_add_index_put(dtype: type) -> None:
+    rng = np.random.default_rng(5)
+    buffer = random_array((10,), dtype, rng)
+    positions_array = np.array([[3, 3, 0], [9, 3, 1]], dtype=np.int64)  # 3 repeats
+    source_array = random_array((2, 3), dtype, rng)
+    for kind in ("contiguous", "transposed", "offset", "step"):
+        positions, _ = strided_input(positions_array, kind)
+        for backend in (REFERENCE, CPU):
+            what = f"{backend.name} {np.dtype(dtype).name} positions={kind}"
+            taken = backend.take(buffer, positions, dtype)
+            assert_same(taken, buffer[positions_array].reshape(-1), f"take {what}")
+            for source_kind in ("contiguous", "transposed"):
+                source, _ = strided_input(source_array, source_kind)
+                target = buffer.copy()
+                backend.index_add(target, positions, source)
+                expected = buffer.copy()
+                np.add.at(expected, positions_array.reshape(-1), source_array.reshape(-1))
+                assert_same(target, expected, f"index_add {what} source={source_kind}")
+            target = buffer.copy()
+            unique, _ = strided_input(np.array([[7, 2], [0, 5]], dtype=np.int64), kind)
+            value, _ = strided_input(np.array(dtype(4)), "contiguous")
+            backend.index_put(target, unique, value)
+            expected = buffer.copy()
+            expected[[7, 2, 0, 5]] = 4
+            assert_same(target, expected, f"index_put broadcast scalar {what}")
+            target = buffer.copy()
+            source, _ = strided_input(source_array[:, :2], "transposed")
+            backend.index_put(target, unique, source)
+            expected = buffer.copy()
+            expected[[7, 2, 0, 5]] = source_array[:, :2].reshape(-1)
+            assert_same(target, expected, f"index_put {what}")
+
+
+def test_take_of_no_positions() -> None:
+    buffer = np.arange(4.0)
+    positions = Strided(np.zeros(0, dtype=np.int64), (0,), (1,), 0)
+    for backend in (REFERENCE, CPU):
+        got = backend.take(buffer, positions, np.float64)
+        assert got.shape == (0,), f"{backend.name} take of 0 positions gave {got.shape}"
