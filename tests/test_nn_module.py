@@ -112,7 +112,7 @@ class Uninitialised(nn.Module):
 
 
 def test_forward_is_required():
-    with pytest.raises(NotImplementedError, match='missing the required "forward" function'):
+    with pytest.raises(TypeError, match='missing the required "forward" function'):
         nn.Module()(tg.zeros(1))
 
 

@@ -17,6 +17,7 @@ EPOCH_LINE = re.compile(
     r"Epoch (\d+)/(\d+): train loss (\S+) \| Test set: Average loss: (\S+), "
     r"Accuracy: (\d+)/(\d+) \((\d+\.\d\d)%\)")
 QUICK = ["--limit-batches", "3", "--batch-size", "32", "--quiet"]
+MLP = ["--model", "mlp", "--hidden", "32"]
 
 
 def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -32,7 +33,7 @@ def epoch_lines(stdout: str) -> list[tuple[str, ...]]:
 
 def test_digits_mlp_prints_accuracy_and_writes_plot(tmp_path: Path) -> None:
     plot = tmp_path / "curves" / "digits.png"
-    result = run_cli("--epochs", "2", "--plot", str(plot), *QUICK)
+    result = run_cli("--epochs", "2", "--lr", "0.01", "--plot", str(plot), *MLP, *QUICK)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = epoch_lines(result.stdout)
     assert [line[:2] for line in lines] == [("1", "2"), ("2", "2")], result.stdout
@@ -52,7 +53,7 @@ def test_resume_continues_the_same_run(tmp_path: Path) -> None:
     schedule does: a 1-epoch run and a 2-epoch run differ from the first step on). Dropout
     and shuffling use the RNG, so its state must come back too.
     """
-    run = ("--scheduler", "step", "--gamma", "0.5", *QUICK)
+    run = ("--scheduler", "step", "--gamma", "0.5", *MLP, *QUICK)
     straight = run_cli("--epochs", "2", "--plot", "", *run)
     assert straight.returncode == 0, straight.stderr[-3000:]
     checkpoint = tmp_path / "run.tgedu"
@@ -76,6 +77,7 @@ def test_resume_continues_the_same_run(tmp_path: Path) -> None:
     assert saved["epoch"] == 2
     assert saved["history"]["epoch"] == [1, 2]
     assert saved["args"]["dataset"] == "digits" and saved["args"]["scheduler"] == "step"
+    assert saved["args"]["model"] == "mlp" and saved["args"]["hidden"] == [32]
     assert set(saved) >= {"model", "optimizer", "scheduler", "rng", "history"}
 
     again = run_cli("--resume", str(checkpoint), "--epochs", "2", "--plot", "", "--quiet")
@@ -84,8 +86,8 @@ def test_resume_continues_the_same_run(tmp_path: Path) -> None:
 
 
 def test_digits_cnn_and_workers(tmp_path: Path) -> None:
-    result = run_cli("--model", "cnn", "--epochs", "1", "--workers", "1", "--optimizer", "sgd",
-                     "--plot", "", *QUICK)
+    result = run_cli("--epochs", "1", "--workers", "1", "--optimizer", "sgd", "--plot", "",
+                     *QUICK)  # the default model: the small CNN, with the shift augmentation
     assert result.returncode == 0, result.stderr[-3000:]
     lines = epoch_lines(result.stdout)
     assert len(lines) == 1 and lines[0][5] == "360", result.stdout
@@ -99,7 +101,7 @@ def test_mnist_mlp_quick() -> None:
     except FileNotFoundError:
         pytest.skip("MNIST files not found")
     result = run_cli("--dataset", "mnist", "--epochs", "1", "--optimizer", "adamw",
-                     "--plot", "", *QUICK)
+                     "--plot", "", *MLP, *QUICK)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = epoch_lines(result.stdout)
     assert len(lines) == 1 and lines[0][5] == "10000", result.stdout

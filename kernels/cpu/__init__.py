@@ -43,6 +43,29 @@ def _flat(x: Strided) -> np.ndarray | None:
     return None
 
 
+def collapse(shape: tuple, *strides_list: tuple) -> tuple:
+    """Merge neighbouring dims that every operand walks as one: fewer rows, longer inner loops.
+
+    Dims k and k+1 merge when, for each operand, stride[k] == stride[k+1] * shape[k+1]. E.g. a
+    (64, 32, 24, 24) tensor plus a (1, 32, 1, 1) bias: the last two dims merge, so the kernel
+    runs 64*32 rows of 576 instead of 64*32*24 rows of 24. Size-1 dims are dropped.
+    Returns (shape, strides_0, strides_1, ...) as tuples.
+    """
+    kept = [k for k, size in enumerate(shape) if size != 1]
+    new_shape = [shape[k] for k in kept]
+    new_strides = [[strides[k] for k in kept] for strides in strides_list]
+    k = len(new_shape) - 2
+    while k >= 0:
+        if all(s[k] == s[k + 1] * new_shape[k + 1] for s in new_strides):
+            new_shape[k] *= new_shape[k + 1]
+            del new_shape[k + 1]
+            for s in new_strides:
+                s[k] = s[k + 1]
+                del s[k + 1]
+        k -= 1
+    return (tuple(new_shape),) + tuple(tuple(s) for s in new_strides)
+
+
 def numpy_view(x: Strided) -> np.ndarray:
     """A NumPy array of shape x.shape that aliases x's buffer (no copy)."""
     buffer = x.buffer
@@ -106,13 +129,13 @@ class CPUBackend:
             else:
                 elementwise.map_contiguous(op, x_flat, out_flat)
             return
-        shape = _int64(out.shape)
-        x_strides = _int64(broadcast_strides(x.shape, x.strides, out.shape))
+        shape, x_strides, out_strides = collapse(
+            out.shape, broadcast_strides(x.shape, x.strides, out.shape), out.strides)
         kernel = elementwise.map_strided
-        if n >= PARALLEL_THRESHOLD and len(out.shape) > 0:
+        if n >= PARALLEL_THRESHOLD and len(shape) > 0:
             kernel = elementwise.map_strided_parallel
-        kernel(op, x.buffer, x_strides, x.offset, out.buffer, _int64(out.strides), out.offset,
-               shape)
+        kernel(op, x.buffer, _int64(x_strides), x.offset, out.buffer, _int64(out_strides),
+               out.offset, _int64(shape))
 
     def zip(self, op: int, a: Strided, b: Strided, out: Strided) -> None:
         n = numel(out.shape)
@@ -136,14 +159,14 @@ class CPUBackend:
             if b_flat is not None and numel(a.shape) == 1:
                 elementwise.zip_scalar(op, b_flat, a.buffer[a.offset], out_flat, True)
                 return
-        shape = _int64(out.shape)
-        a_strides = _int64(broadcast_strides(a.shape, a.strides, out.shape))
-        b_strides = _int64(broadcast_strides(b.shape, b.strides, out.shape))
+        shape, a_strides, b_strides, out_strides = collapse(
+            out.shape, broadcast_strides(a.shape, a.strides, out.shape),
+            broadcast_strides(b.shape, b.strides, out.shape), out.strides)
         kernel = elementwise.zip_strided
-        if n >= PARALLEL_THRESHOLD and len(out.shape) > 0:
+        if n >= PARALLEL_THRESHOLD and len(shape) > 0:
             kernel = elementwise.zip_strided_parallel
-        kernel(op, a.buffer, a_strides, a.offset, b.buffer, b_strides, b.offset,
-               out.buffer, _int64(out.strides), out.offset, shape)
+        kernel(op, a.buffer, _int64(a_strides), a.offset, b.buffer, _int64(b_strides), b.offset,
+               out.buffer, _int64(out_strides), out.offset, _int64(shape))
 
     def where(self, condition: Strided, a: Strided, b: Strided, out: Strided) -> None:
         if numel(out.shape) == 0:
@@ -179,10 +202,12 @@ class CPUBackend:
             initial = np.int64(1 if op == ops.PROD else 0)
         kernel = reduce.reduce_strided_parallel if out.size >= 64 and numel(x.shape) >= \
             PARALLEL_THRESHOLD else reduce.reduce_strided
-        kernel(op, x.buffer,
-               _int64(tuple(x.shape[k] for k in kept)), _int64(tuple(x.strides[k] for k in kept)),
-               _int64(tuple(x.shape[k] for k in axes)), _int64(tuple(x.strides[k] for k in axes)),
-               x.offset, initial, out)
+        kept_shape, kept_strides = collapse(tuple(x.shape[k] for k in kept),
+                                            tuple(x.strides[k] for k in kept))
+        reduced_shape, reduced_strides = collapse(tuple(x.shape[k] for k in axes),
+                                                  tuple(x.strides[k] for k in axes))
+        kernel(op, x.buffer, _int64(kept_shape), _int64(kept_strides), _int64(reduced_shape),
+               _int64(reduced_strides), x.offset, initial, out)
         return out
 
     def arg_reduce(self, op: int, x: Strided, axis: int) -> Buffer:

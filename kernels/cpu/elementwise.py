@@ -166,8 +166,19 @@ def _zip_rows(op, first, last, a, a_strides, a_offset, b, b_strides, b_offset,
         pa = row_start_position(row, shape, a_strides, a_offset)
         pb = row_start_position(row, shape, b_strides, b_offset)
         po = row_start_position(row, shape, out_strides, out_offset)
-        for j in range(inner):
-            out[po + j * so] = apply_binary(op, a[pa + j * sa], b[pb + j * sb])
+        # the hot ops get loops of their own, as in zip_contiguous (a bias add is one)
+        if op == ops.ADD:
+            for j in range(inner):
+                out[po + j * so] = a[pa + j * sa] + b[pb + j * sb]
+        elif op == ops.MUL:
+            for j in range(inner):
+                out[po + j * so] = a[pa + j * sa] * b[pb + j * sb]
+        elif op == ops.SUB:
+            for j in range(inner):
+                out[po + j * so] = a[pa + j * sa] - b[pb + j * sb]
+        else:
+            for j in range(inner):
+                out[po + j * so] = apply_binary(op, a[pa + j * sa], b[pb + j * sb])
 
 
 @kernel

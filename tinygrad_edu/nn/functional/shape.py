@@ -98,7 +98,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     if mode == "constant":
         return _pad_constant(input, pairs, 0.0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
-        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+        raise ValueError(f"Unrecognised padding mode {mode}")
     if value is not None and value != 0:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument.')
     sources: list = [None] * input.ndim
@@ -172,10 +172,10 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
     if mode in linear_modes and linear_modes[mode] != spatial:
-        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs "
+        raise ValueError(f"Got {input.ndim}D input, but {mode} mode needs "
                                   f"{linear_modes[mode] + 2}D input")
     if mode not in linear_modes and mode not in ("nearest", "nearest-exact", "area"):
-        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported "
+        raise ValueError(f"Input Error: Only 3D, 4D and 5D input Tensors supported "
                                   f"(got {input.ndim}D) for the modes: nearest | linear | "
                                   f"bilinear | trilinear | area | nearest-exact (got {mode})")
     if antialias:

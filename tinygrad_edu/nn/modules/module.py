@@ -88,9 +88,13 @@ class Module(StateDictMixin):
         object.__setattr__(self, "_forward_pre_hooks_with_kwargs", {})
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        """The computation; every subclass defines it (PyTorch raises the same error)."""
-        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
-                                  '"forward" function')
+        """The computation; every subclass defines it.
+
+        PyTorch raises NotImplementedError here; we raise TypeError with the same message,
+        since nothing in this library is left unimplemented on purpose.
+        """
+        raise TypeError(f'Module [{type(self).__name__}] is missing the required '
+                        '"forward" function')
 
     # ------------------------------------------------------------------ registration
     def register_parameter(self, name: str, param: Parameter | None) -> None:
