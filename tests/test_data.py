@@ -434,6 +434,7 @@ def test_loader_sampler_and_batch_sampler() -> None:
         ({"num_workers": -1}, "num_workers option should be non-negative"),
         ({"timeout": -1}, "timeout option should be non-negative"),
         ({"prefetch_factor": 2}, "prefetch_factor option could only be specified"),
+        ({"num_workers": 1, "prefetch_factor": 0}, "prefetch_factor must be greater than 0"),
         ({"persistent_workers": True}, "persistent_workers option needs num_workers > 0"),
         ({"sampler": [0], "shuffle": True}, "sampler option is mutually exclusive with shuffle"),
         ({"batch_sampler": [[0]], "batch_size": 2}, "batch_sampler option is mutually"),
@@ -628,9 +629,9 @@ def test_early_break_and_gc_shut_workers_down() -> None:
     assert all(w.is_alive() for w in workers)
     del iterator  # what an early `break` does
     assert not any(w.is_alive() for w in workers)
-    for batch in loader:
+    for _batch in loader:
         break
-    del batch
+    del _batch
 
 
 def test_ctrl_c_shuts_workers_down() -> None:

@@ -98,7 +98,8 @@ class Value:
     def __pow__(self, exponent: Number) -> Value:
         """self ** c for a number c (a Value exponent is not supported)."""
         if isinstance(exponent, Value):
-            raise TypeError("Value ** Value is not supported: the exponent must be an int or float")
+            raise TypeError("Value ** Value is not supported: "
+                            "the exponent must be an int or float")
         c = _check_number(exponent, "Value ** exponent")
         return Value(scalar_math.power(self.data, c), (self,), "**", _const=c)
 

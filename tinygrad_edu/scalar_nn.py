@@ -42,7 +42,8 @@ class Module:
 class Neuron(Module):
     """act(w . x + b) for one output."""
 
-    def __init__(self, nin: int, activation: str | None = "relu", rng: random.Random | None = None):
+    def __init__(self, nin: int, activation: str | None = "relu",
+                 rng: random.Random | None = None):
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
         rng = rng if rng is not None else random.Random(0)

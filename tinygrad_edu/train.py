@@ -442,11 +442,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, list]:
         saved = checkpoint["args"]
         for name in RUN_OPTIONS:
             given = getattr(args, name)
-            if given is not None and name != "limit_batches" and given != saved[name]:
+            kept = saved.get(name)  # None: an option newer than the checkpoint, its default
+            if given is not None and name != "limit_batches" and given != kept:
                 print(f"note: --{name.replace('_', '-')} {given} ignored: resuming uses the "
-                      f"checkpoint's {saved[name]}", file=sys.stderr)
+                      f"checkpoint's {kept}", file=sys.stderr)
             if name != "limit_batches" or given is None:
-                setattr(args, name, saved[name])
+                setattr(args, name, kept)
         if args.epochs is None:
             args.epochs = saved["epochs"]
     fill_defaults(args)

@@ -85,7 +85,7 @@ print("bytes per element:", a.element_size(), b.element_size(), b.half().element
 
 # %%
 x = torch.arange(12)
-print(x.shape, x.numel())
+print(x.shape, x.size(), x.size(0), x.numel())  # size() is shape; size(d) one dimension
 m = x.view(3, 4)
 print(m)
 print(m.view(2, -1).shape, m.reshape(-1).shape, m.view(2, 2, -1).shape)

@@ -129,6 +129,12 @@ c = w.detach()
 (w * c).sum().backward()
 print("grad of sum(w * w.detach()):", w.grad, "= w.detach(), not 2w")
 
+# `.data` is the old spelling of the same idea: a tensor on the same memory, outside the graph.
+# A write through it changes w *without* autograd noticing (no error, no version bump seen by
+# w's graph): that is why optimisers used it, and why `no_grad()` is the safer modern form.
+w.data.mul_(0.5)
+print("after w.data.mul_(0.5):", w, "| requires_grad still", w.requires_grad)
+
 # %% [markdown]
 # ## 5. Non-scalar outputs: a vector-Jacobian product
 #

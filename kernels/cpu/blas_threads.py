@@ -3,7 +3,8 @@
 Measured on the 2-core machines this project runs on: a (128, 64) @ (64, 128) product takes
 ~30 us on one BLAS thread, and 5-15 ms on two when the machine is busy (the second thread
 is asleep or descheduled, and the first waits for it); the MNIST MLP's (128, 784) @ (784,
-256) runs 4x faster on one thread. Only large products (1024^3) gain from two threads. So the backend asks for one thread below SMALL_FLOPS and for
+256) runs 4x faster on one thread. Only large products (1024^3) gain from two threads. So
+the backend asks for one thread below SMALL_FLOPS and for
 `max_threads` above, and only calls into BLAS when the wanted number changes.
 
 `threadpoolctl` (the library scikit-learn uses for this) finds and controls the BLAS that

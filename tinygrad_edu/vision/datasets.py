@@ -206,13 +206,17 @@ class Digits(Dataset[tuple[Any, int]]):
 
     1,797 images, uint8 (8, 8) with values 0..16 (NOT 0..255: `ToTensor` gives 0..16/255, so
     divide by 16 or normalize with the set's own statistics), labels 0..9.
-    Split, fixed and documented: `train=True` the first 1,437 images, `train=False` the last
-    360 (80/20, each class 33..37 times in the test part), `train=None` all 1,797.
+    Split, fixed and documented: every fifth image (index 0, 5, 10, ...) is a test image,
+    `train=False` (360 images, each class 26..48 times), the other 1,437 are `train=True`;
+    `train=None` gives all 1,797 in file order. The file is ordered by writer, so this
+    interleaved split puts every writer on both sides, as a shuffled 80/20 split would.
+    (A first-1,437 / last-360 split is a harder, writer-disjoint test: the digits MLP gets
+    95-96% there, in PyTorch as here, against 97.5-99% on this split.)
     The licence is CC BY 4.0, see tinygrad_edu/data/DIGITS_LICENSE.txt.
     """
 
     classes: ClassVar[list[str]] = [str(d) for d in range(10)]
-    num_train = 1437
+    num_train = 1437  # and 360 test images
     max_value = 16
 
     def __init__(self, train: bool | None = True,
@@ -224,10 +228,11 @@ class Digits(Dataset[tuple[Any, int]]):
         if images.shape != (1797, 8, 8) or labels.shape != (1797,):
             raise ValueError(f"{DIGITS_FILE}: expected images (1797, 8, 8) and labels (1797,), "
                              f"got {images.shape} and {labels.shape}")
+        is_test = np.arange(len(labels)) % 5 == 0
         if train is True:
-            part = slice(0, self.num_train)
+            part = ~is_test
         elif train is False:
-            part = slice(self.num_train, None)
+            part = is_test
         else:
             part = slice(None)
         self.train = train

@@ -101,6 +101,9 @@ class DataLoader:
             prefetch_factor = 2
         if prefetch_factor is not None and prefetch_factor < 0:
             raise ValueError("prefetch_factor option should be non-negative")
+        if num_workers > 0 and prefetch_factor == 0:
+            # PyTorch: an AssertionError when iterating; with no batch in flight, nothing runs
+            raise ValueError("prefetch_factor must be greater than 0 when num_workers > 0")
         if persistent_workers and num_workers == 0:
             raise ValueError("persistent_workers option needs num_workers > 0")
 
