@@ -7,8 +7,9 @@
 For each layer it times `out = layer(x); out.backward(grad)` (the weight and bias gradients,
 plus the input gradient where the input requires one, as in a network's second layer):
 
-    im2col   copy each receptive field into a column, then one BLAS product per chunk of
-             samples (kernels/cpu/conv.py conv2d_im2col; the backend's default)
+    im2col   copy each receptive field of a sample into a column, then one BLAS product
+             per sample, runs of samples in parallel (kernels/cpu/conv.py conv2d_im2col;
+             the backend's default)
     direct   the convolution sum as plain loops, parallel over (sample, channel) pairs
     torch    PyTorch's own CPU kernels (oneDNN / its im2col), same thread count
 

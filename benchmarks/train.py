@@ -7,7 +7,12 @@ Every case trains the same model on the same data with the same loop, written on
 the PyTorch API and run with `import tinygrad_edu as torch` or the real PyTorch. Figures are
 samples/s over full epochs after a warm-up epoch (medians of the epochs). Also printed: where
 tinygrad_edu's time goes (kernels, autograd bookkeeping, Python dispatch, allocation), the
-peak memory of an MNIST-MLP epoch per library, and whether memory grows across epochs.
+peak memory of an MNIST-MLP epoch per library, whether memory grows across epochs, and the
+start-up: `import tinygrad_edu` and the first training step from an empty and a warm Numba
+cache (each in a new process, with NUMBA_CACHE_DIR pointing at a fresh folder).
+
+The NumPy floor is the same MLP's forward and backward written out by hand (BLAS matmuls, SGD
+with the same momentum): what a Python loop over the same kernels costs without autograd.
 """
 
 import argparse
@@ -16,9 +21,11 @@ import gc
 import os
 import pstats
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -89,12 +96,15 @@ def run_case(torch, case: dict, epochs: int) -> float:
     return batches * case["batch"] / statistics.median(times)
 
 
-def numpy_mlp_epoch(images, labels, sizes: tuple, batch_size: int, lr: float = 0.05) -> float:
-    """The floor: forward and backward written out in NumPy (BLAS matmuls), plain SGD."""
+def numpy_mlp_epoch(images, labels, sizes: tuple, batch_size: int, lr: float = 0.05,
+                    momentum: float = 0.9) -> float:
+    """The floor: forward and backward written out in NumPy (BLAS matmuls), SGD with momentum
+    as torch.optim.SGD does it (v = momentum * v + g; p -= lr * v)."""
     rng = np.random.default_rng(0)
     weights = [rng.standard_normal((a, b)).astype(np.float32) / np.sqrt(a)
                for a, b in zip(sizes[:-1], sizes[1:])]
     biases = [np.zeros(b, np.float32) for b in sizes[1:]]
+    velocities = [np.zeros_like(p) for p in weights + biases]
     start = time.perf_counter()
     for first in range(0, len(images) - batch_size + 1, batch_size):
         x = images[first:first + batch_size]
@@ -115,8 +125,11 @@ def numpy_mlp_epoch(images, labels, sizes: tuple, batch_size: int, lr: float = 0
             grad_b = grad.sum(0)
             if i:
                 grad = (grad @ weights[i].T) * (activations[i] > 0)
-            weights[i] -= lr * grad_w
-            biases[i] -= lr * grad_b
+            for parameter, velocity, g in ((weights[i], velocities[i], grad_w),
+                                           (biases[i], velocities[len(weights) + i], grad_b)):
+                velocity *= momentum
+                velocity += g
+                parameter -= lr * velocity
     return time.perf_counter() - start
 
 
@@ -191,6 +204,45 @@ def memory(count: int) -> None:
         print(f"{library:13s} {' '.join(f'{p:8.1f}' for p in peaks)}   growth {growth:+.1f}")
 
 
+STARTUP = """
+import sys, time
+t0 = time.perf_counter()
+import tinygrad_edu as torch
+t1 = time.perf_counter()
+sys.path.insert(0, {root!r})
+import benchmarks.train as bench
+images, labels = bench.load_mnist(128)
+torch.manual_seed(0)
+model = bench.mlp(torch, (784, 256, 128, 10))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+t2 = time.perf_counter()
+bench.epoch(torch, model, optimizer, images.reshape(-1, 784), labels, 128)  # one step
+t3 = time.perf_counter()
+print(f"{{t1 - t0:.3f}} {{t3 - t2:.3f}}")
+"""
+
+
+def startup() -> None:
+    """Import time and the first MNIST-MLP training step (forward, cross-entropy, backward,
+    SGD step) in a new process: with an empty Numba cache (everything compiles), then with
+    the cache that run left (everything loads)."""
+    print("\n== start-up (seconds): import tinygrad_edu; first training step")
+    cache = tempfile.mkdtemp(prefix="numba-cache-")
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=ROOT)
+    try:
+        for label in ("empty cache", "warm cache", "warm cache"):
+            result = subprocess.run([sys.executable, "-c", STARTUP.format(root=ROOT)], env=env,
+                                    capture_output=True, text=True)
+            if result.returncode:
+                print(f"{label:12s} failed: {result.stderr.strip().splitlines()[-1]}")
+                return
+            seconds = [float(v) for v in result.stdout.split()]
+            print(f"{label:12s} import {seconds[0]:6.2f}   first step {seconds[1]:6.2f}")
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    print("(the cache lives in __pycache__ beside kernels/, or in NUMBA_CACHE_DIR when set)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer epochs and samples")
@@ -250,6 +302,7 @@ def main() -> None:
         print(line, flush=True)
     profile(cases[1])
     memory(mnist_count)
+    startup()
     gc.collect()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nthis process: peak RSS {peak:.0f} MiB")

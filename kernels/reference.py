@@ -43,8 +43,8 @@ UNARY = {
     ops.COS: np.cos,
     ops.TANH: np.tanh,
     ops.SIGMOID: lambda x: np.exp(-np.logaddexp(0, -x.astype(np.float64))),
-    ops.RELU: lambda x: np.where(x > 0, x, 0 * x),
-    ops.SIGN: np.sign,
+    ops.RELU: lambda x: np.where(x < 0, 0, x),  # nan stays nan, as PyTorch's relu
+    ops.SIGN: lambda x: np.where(x != x, 0, np.sign(x)) + 0,  # PyTorch: sign(nan) = 0, +0.
     ops.RECIPROCAL: lambda x: 1.0 / x,
     ops.LOGICAL_NOT: np.logical_not,
 }

@@ -101,12 +101,12 @@ def relu(x):
 
 
 def sign(x):
-    """-1, 0 or 1 (0 for nan, as PyTorch's sign gives nan... here: sign of a number)"""
+    """-1 if x < 0, 1 if x > 0, else 0: so sign(nan) = 0 and sign(-0.) = +0., as PyTorch"""
     if x > 0:
         return 1.0
     if x < 0:
         return -1.0
-    return 0.0 * x
+    return 0.0
 
 
 def reciprocal(x):

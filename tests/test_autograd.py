@@ -522,6 +522,92 @@ def test_grad_fn_names_match_pytorch() -> None:
     assert repr(x * 2).endswith("grad_fn=<MulBackward0>)"), f"repr: {x * 2!r}"
 
 
+def _viewed_then_changed(lib: Any, x: Any) -> Any:
+    view = (x * 1)[0]
+    view.mul_(2)
+    return view  # PyTorch: the view now reads its base's CopySlices (AsStridedBackward0)
+
+
+def _base_after_a_view_changed(lib: Any, x: Any) -> Any:
+    y = x * 1
+    y[1:].mul_(3)
+    return y
+
+
+def _copied_from_a_constant(lib: Any, x: Any) -> Any:
+    return (x * 1).copy_(lib.ones(2, 2))
+
+
+GRAD_FN_NAMES = {  # expression: a function (library, x of shape (2, 2)) -> tensor
+    "x.log1p()": lambda lib, x: x.log1p(), "x.t()": lambda lib, x: x.t(),
+    "x[0].t()": lambda lib, x: x[0].t(), "x.transpose(0, 1)": lambda lib, x: x.transpose(0, 1),
+    "x.mT": lambda lib, x: x.mT, "x.T": lambda lib, x: x.T,
+    "x[:1].squeeze()": lambda lib, x: x[:1].squeeze(),
+    "x[:1].squeeze(0)": lambda lib, x: x[:1].squeeze(0),
+    "x[:1].squeeze((0,))": lambda lib, x: x[:1].squeeze((0,)),
+    "x.unsqueeze(1)": lambda lib, x: x.unsqueeze(1), "x[0]": lambda lib, x: x[0],
+    "x[:, 0]": lambda lib, x: x[:, 0], "x[0, 1:]": lambda lib, x: x[0, 1:],
+    "x[1:, 0]": lambda lib, x: x[1:, 0], "x[None]": lambda lib, x: x[None],
+    "x[0, None]": lambda lib, x: x[0, None], "x[...]": lambda lib, x: x[...],
+    "x[:]": lambda lib, x: x[:], "x[:, :]": lambda lib, x: x[:, :],
+    "x[::2]": lambda lib, x: x[::2], "x.select(1, -1)": lambda lib, x: x.select(1, -1),
+    "x.narrow(0, 0, 1)": lambda lib, x: x.narrow(0, 0, 1),
+    "x.unbind(1)[0]": lambda lib, x: x.unbind(1)[0], "x.split(1)[1]": lambda lib, x: x.split(1)[1],
+    "x.split([1, 1])[0]": lambda lib, x: x.split([1, 1])[0],
+    "x.chunk(2)[0]": lambda lib, x: x.chunk(2)[0], "x.sum()": lambda lib, x: x.sum(),
+    "x.sum(0)": lambda lib, x: x.sum(0), "x.sum(1, keepdim=True)": lambda lib, x: x.sum(1, True),
+    "stack": lambda lib, x: lib.stack([x, x]), "cat": lambda lib, x: lib.cat([x, x]),
+    "x.flip(0)": lambda lib, x: x.flip(0), "x.repeat(2, 1)": lambda lib, x: x.repeat(2, 1),
+    "x.t().reshape(4)": lambda lib, x: x.t().reshape(4),
+    "x.reshape(4)": lambda lib, x: x.reshape(4),
+    "x.expand(2, 2)": lambda lib, x: x.expand(2, 2), "x @ x": lambda lib, x: x @ x,
+    "x.gather(0, index)": lambda lib, x: x.gather(0, lib.zeros(2, 2, dtype=lib.int64)),
+    "view after its mul_": _viewed_then_changed,
+    "base after y[1:].mul_(3)": _base_after_a_view_changed,
+    "y.copy_(constant)": _copied_from_a_constant,
+}
+
+GRAD_FN_NAMES_OF_OTHER_MODULES = {  # the node is made in composite.py, indexing.py, tensor_math.py
+    "x[[0, 1]]": lambda lib, x: x[[0, 1]], "x[x > 0]": lambda lib, x: x[x > 0],
+    "bmm": lambda lib, x: x[None].bmm(x[None]), "x[0].sum(0)": lambda lib, x: x[0].sum(0),
+    "y[0] = 3": lambda lib, x: _set_row(x), "y.zero_()": lambda lib, x: (x * 1).zero_(),
+    "y.fill_(2)": lambda lib, x: (x * 1).fill_(2.0), "y.copy_(x)": lambda lib, x: (x * 1).copy_(x),
+}
+
+
+def _set_row(x: Any) -> Any:
+    y = x * 1
+    y[0] = 3.0
+    return y
+
+
+def _names_differing_from_torch(table: dict) -> dict:
+    wrong = {}
+    for expression, make in table.items():
+        names = []
+        for lib in (tg, torch):
+            node = make(lib, lib.ones(2, 2, requires_grad=True)).grad_fn
+            names.append(None if node is None else node.name())
+        if names[0] != names[1]:
+            wrong[expression] = f"{names[0]} (torch: {names[1]})"
+    return wrong
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is the oracle")
+@pytest.mark.filterwarnings("ignore:The use of `x.T`")
+def test_grad_fn_names_match_torch() -> None:
+    wrong = _names_differing_from_torch(GRAD_FN_NAMES)
+    assert not wrong, f"grad_fn names differ from PyTorch's: {wrong}"
+    assert repr(_base_after_a_view_changed(tg, tg.ones(2, 2, requires_grad=True)).grad_fn
+                ).startswith("<CopySlices object at"), "a CopySlices node's repr, as PyTorch's"
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is the oracle")
+def test_grad_fn_names_made_in_other_modules_match_torch() -> None:
+    wrong = _names_differing_from_torch(GRAD_FN_NAMES_OF_OTHER_MODULES)
+    assert not wrong, f"grad_fn names differ from PyTorch's: {wrong}"
+
+
 def test_leaves_and_next_functions() -> None:
     x = tg.ones(2, requires_grad=True)
     constant = tg.ones(2)
@@ -548,52 +634,213 @@ def test_inplace_ops_on_non_leaves_are_differentiated() -> None:
     assert y.grad_fn.name() == "AddBackward0", f"after +=, grad_fn is {y.grad_fn.name()}"
 
 
-@pytest.mark.xfail(reason="BUG (wrong gradients, silently): zero_, fill_ and copy_ (from a "
-                   "tensor without grad) on a non-leaf keep its old grad_fn, so backward still "
-                   "differentiates the overwritten values: y = x * 1; y.zero_(); "
-                   "y.sum().backward() gives x.grad = 1 (torch: 0)", strict=True)
-def test_overwriting_a_non_leaf_cuts_its_gradient() -> None:
-    for name, overwrite in [("zero_", lambda y: y.zero_()), ("fill_", lambda y: y.fill_(2.0)),
-                            ("copy_", lambda y: y.copy_(tg.tensor([1.0, 2.0, 3.0])))]:
-        x = tg.ones(3, requires_grad=True)
-        y = x * 1
-        overwrite(y)
-        if not y.requires_grad:
-            continue  # also acceptable: y no longer depends on x
-        (y * 3).sum().backward()
-        grad = x.grad if x.grad is not None else tg.zeros(3)
-        assert_values(grad, [0.0, 0.0, 0.0], f"x.grad after y.{name}")
+def _overwrite_case(overwrite: Any) -> tuple:
+    """y = x * 1, overwrite(y, s), then (y * 3).sum().backward(): (x.grad, s.grad), None as 0."""
+    x = tg.ones(3, requires_grad=True)
+    source = tg.tensor([1.0, 2.0, 4.0], requires_grad=True)
+    y = x * 1
+    overwrite(y, source)
+    (y * 3).sum().backward()
+    return tuple(values(t.grad) if t.grad is not None else [0.0] * 3 for t in (x, source))
 
 
-@pytest.mark.xfail(reason="BUG: multiplying or dividing by a Python number saves the tensor for "
-                   "backward, so a later in-place change raises 'modified by an inplace "
-                   "operation' where PyTorch (which saves only the number) does not: y = x * 1; "
-                   "z = (y * 2).sum(); y.add_(1); z.backward()", strict=True)
-def test_scalar_products_do_not_save_the_tensor() -> None:
-    for name, use in [("y * 2", lambda y: y * 2), ("y / 2", lambda y: y / 2),
-                      ("y[0] = y[1] * 3", None)]:
-        x = tg.tensor([1.0, 2.0], requires_grad=True)
-        y = x * 1
-        if use is None:
-            y[0] = y[1] * 3
-            y.sum().backward()
-            assert_values(x.grad, [0.0, 4.0], name)
-            continue
+@pytest.mark.parametrize("name, overwrite, grad_x, grad_source", [
+    ("y.copy_(constant)", lambda y, s: y.copy_(tg.tensor([1.0, 2.0, 3.0])), [0, 0, 0], [0, 0, 0]),
+    ("y.copy_(s)", lambda y, s: y.copy_(s), [0, 0, 0], [3, 3, 3]),
+    ("y[1:].copy_(constant)", lambda y, s: y[1:].copy_(tg.zeros(2)), [3, 0, 0], [0, 0, 0]),
+    ("y[1:].copy_(s[:2])", lambda y, s: y[1:].copy_(s[:2]), [3, 0, 0], [3, 3, 0]),
+    ("y[:2].copy_(s[0])", lambda y, s: y[:2].copy_(s[0]), [0, 0, 3], [6, 0, 0]),
+])
+def test_copy_into_a_non_leaf_cuts_its_gradient(name: str, overwrite: Any, grad_x: list,
+                                                 grad_source: list) -> None:
+    """copy_ overwrites: the old values get no gradient and the source gets theirs, also
+    through a view (the base's other values keep their gradient)."""
+    got_x, got_source = _overwrite_case(overwrite)
+    assert_values(got_x, grad_x, f"x.grad after {name}")
+    assert_values(got_source, grad_source, f"s.grad after {name}")
+
+
+def test_zero_and_fill_of_a_non_leaf_cut_its_gradient() -> None:
+    for name, overwrite, grad_x in [("y.zero_()", lambda y, s: y.zero_(), [0, 0, 0]),
+                                    ("y.fill_(2)", lambda y, s: y.fill_(2.0), [0, 0, 0]),
+                                    ("y[1:].zero_()", lambda y, s: y[1:].zero_(), [3, 0, 0]),
+                                    ("y[0].fill_(2)", lambda y, s: y[0].fill_(2.0), [0, 3, 3])]:
+        got_x, _ = _overwrite_case(overwrite)
+        assert_values(got_x, grad_x, f"x.grad after {name}")
+
+
+@pytest.mark.parametrize("name, use", [
+    ("y * 2", lambda y, c: y * 2), ("2 * y", lambda y, c: 2 * y), ("y / 2", lambda y, c: y / 2),
+    ("y * c", lambda y, c: y * c), ("y / c", lambda y, c: y / c),
+    ("y @ c", lambda y, c: y @ c), ("c @ y", lambda y, c: c @ y),
+    ("linear(y, c)", lambda y, c: importlib.import_module("tinygrad_edu.nn.functional").linear(
+        y, c)),
+])
+def test_products_save_only_what_the_needed_gradients_read(name: str, use: Any) -> None:
+    """Mul saves b only when a needs a gradient (and a only when b does), as PyTorch: so an
+    in-place change of y after `y * 2` does not stop backward. Same for Div, Pow, Mm, Linear."""
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    constant = tg.tensor([[2.0, 0.5], [1.0, 4.0]])
+    y = x * 1
+    z = use(y, constant).sum()
+    y.add_(1)
+    z.backward()
+    if torch is not None:
+        tx = torch.tensor(values(x), requires_grad=True)
+        ty = tx * 1
+        tz = use(ty, torch.tensor(values(constant))) if "linear" not in name else \
+            torch.nn.functional.linear(ty, torch.tensor(values(constant)))
+        ty.add_(1)
+        tz.sum().backward()
+        assert_values(x.grad, tx.grad.numpy(), f"x.grad through {name} vs torch", 1e-5)
+    assert x.grad is not None, f"{name}: no gradient"
+
+
+def test_what_a_gradient_reads_is_still_saved() -> None:
+    for name, use in [("y * y", lambda y: y * y), ("y ** 2", lambda y: y ** 2),
+                      ("c / y", lambda y: 2 / y), ("y @ y", lambda y: y @ y)]:
+        y = tg.ones(2, 2, requires_grad=True) * 1
         z = use(y).sum()
         y.add_(1)
-        z.backward()
-        assert x.grad is not None, f"{name}: no gradient"
+        try:
+            z.backward()
+        except RuntimeError as error:
+            assert "modified by an inplace operation" in str(error), f"{name}: {error}"
+        else:
+            pytest.fail(f"{name}: backward ran although its gradient reads the changed y")
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    y[0] = y[1] * 3  # y[1] * 3 saves the 3, not the view y[1] that setitem then changes
+    y.sum().backward()
+    assert_values(x.grad, [0.0, 4.0], "y[0] = y[1] * 3")
 
 
-@pytest.mark.xfail(reason="BUG (documented limitation): an in-place op on a view of a non-leaf "
-                   "that requires grad raises ('does not support in-place changes to a view'); "
-                   "PyTorch supports it (CopySlices): y = x * 1; y[0] *= 2", strict=True)
+def test_needs_input_grad_is_known_in_forward() -> None:
+    seen = []
+
+    class Probe(Function):
+        @staticmethod
+        def forward(ctx: Function, a: Any, b: Any) -> Any:
+            seen.append(tuple(ctx.needs_input_grad[k] for k in range(2)))
+            return a.detach() * 1
+
+        @staticmethod
+        def backward(ctx: Function, grad: Any) -> tuple:
+            return grad, None
+
+    Probe.apply(tg.ones(1, requires_grad=True), tg.ones(1))
+    Probe.apply(tg.ones(1), tg.ones(1))
+    with tg.no_grad():
+        Probe.apply(tg.ones(1, requires_grad=True), tg.ones(1))
+    assert seen == [(True, False), (False, False), (False, False)], f"needs_input_grad: {seen}"
+
+
 def test_inplace_on_a_view_of_a_non_leaf() -> None:
     x = tg.ones(2, 3, requires_grad=True)
     y = x * 1
     y[0].mul_(2)
+    assert type(y.grad_fn).__name__ == "CopySlices", f"base's grad_fn: {y.grad_fn!r}"
+    assert y.grad_fn.name() == "torch::autograd::CopySlices", y.grad_fn.name()
     y.sum().backward()
     assert_values(x.grad, [[2.0, 2.0, 2.0], [1.0, 1.0, 1.0]], "grad through y[0].mul_(2)")
+
+
+def _chain(change: Any) -> Any:
+    def run(lib: Any, x: Any, w: Any) -> Any:
+        y = x * 2
+        change(lib, y, w)
+        return (y * y).sum()
+    return run
+
+
+def _overlapping_views(lib: Any, x: Any, w: Any) -> Any:
+    y = x * 2
+    a, b = y[0:2], y[1:3]
+    a.mul_(w)  # writes b's first row too: b must see it
+    return (b * b).sum()
+
+
+def _view_read_after_its_base_changed(lib: Any, x: Any, w: Any) -> Any:
+    y = x * 2
+    view = y[0]
+    y.mul_(w)
+    return (view * view).sum()
+
+
+def _view_used_after_its_own_change(lib: Any, x: Any, w: Any) -> Any:
+    y = x * 2
+    view = y[1]
+    view.mul_(w)
+    return (view * y[1]).sum() + (y * y).sum()
+
+
+def _base_without_grad(lib: Any, x: Any, w: Any) -> Any:
+    z = lib.zeros(3, 4, dtype=lib.float64)
+    earlier = z[1:]  # taken before z depends on w: it must depend on w afterwards
+    z[0:2].copy_(w.expand(2, 4))
+    return (earlier * x[1:]).sum() + (z * x).sum()
+
+
+INPLACE_ON_VIEWS = {
+    "y[1:] += 1": _chain(lambda lib, y, w: y.__setitem__(slice(1, None),
+                                                         y[1:].__iadd__(1))),
+    "y[:, 0] *= 3": _chain(lambda lib, y, w: y.__setitem__((slice(None), 0),
+                                                           y[:, 0].__imul__(3))),
+    "y[1:].mul_(3)": _chain(lambda lib, y, w: y[1:].mul_(3)),
+    "y[1:].add_(w)": _chain(lambda lib, y, w: y[1:].add_(w)),
+    "y[0].copy_(w)": _chain(lambda lib, y, w: y[0].copy_(w)),
+    "y[:, 1].copy_(w[:3])": _chain(lambda lib, y, w: y[:, 1].copy_(w[:3])),
+    "y[0].copy_(constant)": _chain(lambda lib, y, w: y[0].copy_(lib.ones(4, dtype=lib.float64))),
+    "y.t()[1].mul_(w[:3])": _chain(lambda lib, y, w: y.t()[1].mul_(w[:3])),
+    "y[0][1:].mul_(2)": _chain(lambda lib, y, w: y[0][1:].mul_(2)),
+    "y.view(12)[3:6].mul_(w[:3])": _chain(lambda lib, y, w: y.view(12)[3:6].mul_(w[:3])),
+    "y[0].mul_(2); y[0].mul_(w)": _chain(lambda lib, y, w: y[0].mul_(2).mul_(w)),
+    "y[1:].exp_()": _chain(lambda lib, y, w: y[1:].exp_()),
+    "y[:, :2].pow_(2)": _chain(lambda lib, y, w: y[:, :2].pow_(2)),
+    "y[0].relu_()": _chain(lambda lib, y, w: y[0].relu_()),
+    "y[0] = w * 2": _chain(lambda lib, y, w: y.__setitem__(0, w * 2)),
+    "overlapping views": _overlapping_views,
+    "a view read after its base's mul_": _view_read_after_its_base_changed,
+    "a view used after its own mul_": _view_used_after_its_own_change,
+    "a base without grad, written with w": _base_without_grad,
+}
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is the oracle")
+@pytest.mark.parametrize("name", list(INPLACE_ON_VIEWS))
+def test_inplace_on_views_matches_torch(name: str) -> None:
+    """In-place ops through views of a non-leaf: the base records CopySlices, other views of
+    it read its new history; loss and gradients as PyTorch's."""
+    rng = np.random.default_rng(0)
+    x_values, w_values = rng.normal(size=(3, 4)), rng.normal(size=4)
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor(x_values, requires_grad=True)
+        w = lib.tensor(w_values, requires_grad=True)
+        loss = INPLACE_ON_VIEWS[name](lib, x, w)
+        loss.backward()
+        results.append([loss.item()] + [np.zeros(t.shape) if t.grad is None else values(t.grad)
+                                        for t in (x, w)])
+    for what, got, expected in zip(("loss", "x.grad", "w.grad"), *results):
+        assert_values(got, expected, f"{name}: {what} vs torch", 1e-10)
+
+
+def test_inplace_on_views_keeps_the_checks() -> None:
+    x = tg.ones(2, 3, requires_grad=True)
+    y = x * 2
+    z = (y * y).sum()  # saves y
+    y[0].mul_(2)  # writes y's memory through a view
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad is "
+                                           "being used in an in-place operation"):
+        x[0].mul_(2)
+    with tg.no_grad():
+        x[0].mul_(2)  # allowed without grad mode (optimizers)
+    with tg.no_grad():
+        view = y[1]
+    with pytest.raises(RuntimeError, match="A view was created in no_grad mode"):
+        view.add_(1)
 
 
 def test_deep_graph_does_not_recurse() -> None:

@@ -221,7 +221,8 @@ def test_conv_kernels_agree_with_reference(strategy, dtype):
     for n, c, h, w, o, groups, kernel, stride, padding, dilation, out in [
             (2, 4, 7, 9, 6, 2, (3, 2), (2, 1), (1, 2), (1, 2), (4, 9)),
             (1, 3, 5, 5, 2, 1, (5, 5), (1, 1), (0, 0), (1, 1), (1, 1)),
-            (3, 2, 6, 4, 2, 2, (2, 2), (3, 2), (1, 0), (2, 1), (2, 2))]:
+            (3, 2, 6, 4, 2, 2, (2, 2), (3, 2), (1, 0), (2, 1), (2, 2)),
+            (11, 4, 5, 6, 4, 2, (3, 3), (1, 1), (1, 1), (1, 1), (5, 6))]:  # > PARTS samples
         x, weight = strided(randn(n, c, h, w)), strided(randn(o, c // groups, *kernel))
         grad, bias = strided(randn(n, o, *out)), strided(randn(o))
         geometry = (stride, padding, dilation, groups)
@@ -508,8 +509,24 @@ def test_activations_match_pytorch(torch, name, options):
     assert repr(ours) == repr(theirs)
     x = randn(4, 6) * 3
     x[0, :3] = [-80.0, 80.0, 0.0]  # far tails must stay finite
-    atol = 2e-7 if name == "GELU" and not options else 1e-12
-    compare_module(torch, ours, theirs, x, atol=atol)
+    compare_module(torch, ours, theirs, x, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype, atol", [("float64", 1e-12), ("float32", 1e-6)])
+def test_exact_gelu_matches_pytorch_everywhere(torch, dtype, atol):
+    """GELU(x) = x Phi(x) and its gradient Phi(x) + x phi(x), erf's ranges and their seams
+    included (|x| / sqrt 2 = 0.46875 and 4), out to the tails where Phi is 0 or 1."""
+    seams = np.array([0.46875, 4.0]) * np.sqrt(2.0)
+    x = np.concatenate([np.linspace(-30.0, 30.0, 6001), seams, -seams, seams + 1e-9,
+                        -seams - 1e-9, [0.0, 1e-30, -1e-30, 80.0, -80.0, 1e30, -1e30]])
+    ours_x = tg.tensor(x, dtype=getattr(tg, dtype), requires_grad=True)
+    theirs_x = torch.tensor(x, dtype=getattr(torch, dtype), requires_grad=True)
+    ours, theirs = F.gelu(ours_x), torch.nn.functional.gelu(theirs_x)
+    ours.sum().backward()
+    theirs.sum().backward()
+    scale = np.maximum(1.0, np.abs(x))  # compare relative to |x| where |x| > 1
+    close(ours.detach().numpy() / scale, theirs.detach().numpy() / scale, atol, f"gelu {dtype}")
+    close(ours_x.grad, theirs_x.grad, atol, f"gelu gradient {dtype}")
 
 
 @pytest.mark.parametrize("name, options", ACTIVATIONS[1:])

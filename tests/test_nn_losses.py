@@ -199,6 +199,31 @@ def test_bce_clamps_log_at_minus_100(torch):
     assert np.allclose(ours.numpy(), theirs.numpy()) and ours.numpy()[0] == 100.0
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("x, y", [([0.0, 1.0], [1.0, 0.0]), ([0.0, 1.0], [0.0, 1.0]),
+                                  ([1e-20, 0.5], [1.0, 0.3]),
+                                  ([1e-7, 1 - 1e-7, 1e-13], [0.5, 0.5, 0.0])])
+def test_bce_gradient_at_and_near_0_and_1_matches_pytorch(torch, dtype, x, y):
+    """PyTorch's d/dx is (x - y) / max(x (1 - x), 1e-12): -1e12 at x = 0, y = 1 (not 0),
+    about -1e12 at x = 1e-20 (not -1e20). d/dy matches except where a log is clamped."""
+    ours_x = tg.tensor(x, dtype=getattr(tg, dtype), requires_grad=True)
+    ours_y = tg.tensor(y, dtype=getattr(tg, dtype), requires_grad=True)
+    theirs_x = torch.tensor(x, dtype=getattr(torch, dtype), requires_grad=True)
+    theirs_y = torch.tensor(y, dtype=getattr(torch, dtype), requires_grad=True)
+    ours = F.binary_cross_entropy(ours_x, ours_y, reduction="sum")
+    theirs = torch.nn.functional.binary_cross_entropy(theirs_x, theirs_y, reduction="sum")
+    ours.backward()
+    theirs.backward()
+    assert ours.dtype == ours_x.grad.dtype == getattr(tg, dtype)
+    assert ours.item() == theirs.item(), f"loss {ours.item()} != {theirs.item()}"
+    assert np.array_equal(ours_x.grad.numpy(), theirs_x.grad.numpy()), \
+        f"d/dx {ours_x.grad.tolist()} != PyTorch's {theirs_x.grad.tolist()}"
+    finite = np.isfinite(theirs_y.grad.numpy())  # PyTorch: +-inf where a log is clamped
+    assert np.allclose(ours_y.grad.numpy()[finite], theirs_y.grad.numpy()[finite],
+                       rtol=1e-6, atol=0), f"d/dy {ours_y.grad.tolist()}"
+    assert np.array_equal(np.abs(ours_y.grad.numpy()[~finite]), [100.0] * (~finite).sum())
+
+
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_bce_with_logits_matches_pytorch(torch, reduction):
     logits = randn(4, 3) * 5

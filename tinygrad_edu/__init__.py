@@ -66,6 +66,10 @@ from tinygrad_edu.composite import (
     add,
     all,  # noqa: A004
     allclose,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
     amax,
     amin,
     any,  # noqa: A004
@@ -113,12 +117,12 @@ from tinygrad_edu.composite import (
     var,
     where,
 )
+from tinygrad_edu.indexing import gather  # checks the index, then movement.gather
 from tinygrad_edu.movement import (
     cat,
     chunk,
     flatten,
     flip,
-    gather,
     narrow,
     permute,
     reshape,

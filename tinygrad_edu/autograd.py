@@ -9,9 +9,16 @@ node's `backward(ctx, grad)` once all the gradients flowing into it have arrived
 Differences from PyTorch, on purpose:
 - `create_graph=True` (gradients of gradients) is not supported and raises a clear error:
   backward formulas here run with grad mode off, which keeps them short and fast.
-- A grad_fn's name is that of the primitive that made the tensor; composite ops (say
-  `mean`) show their last primitive (`DivBackward0`) where PyTorch has a fused kernel
-  (`MeanBackward0`).
+- A grad_fn's name is PyTorch's where naming the node is enough: a primitive is named after
+  its class (`Mul` -> `MulBackward0`, or its own `name()`: `Log1p` -> `Log1PBackward0`), and
+  the view ops built on one primitive label the node they make with `named(tensor, name)`
+  (`t()` makes a Permute labelled `TBackward0`, `x[0]` a Slice labelled `SelectBackward0`).
+  Composite ops (say `mean`) show their last primitive (`DivBackward0`) where PyTorch has a
+  fused kernel (`MeanBackward0`).
+- In-place ops record what PyTorch records: the written tensor takes the op's node, and a
+  write through a view gives the base a `CopySlices` node (functions.py). A view whose
+  memory was written in place since its node was made reads its base's new history the
+  next time an op uses it (`Tensor._refresh_view`, PyTorch's regenerated view grad_fn).
 """
 
 from collections import deque
@@ -112,6 +119,13 @@ def _fresh(mode: bool) -> _GradMode:
 # ---------------------------------------------------------------------------- graph nodes
 
 
+class _NothingNeedsGrad(tuple):
+    """`ctx.needs_input_grad` while grad mode is off: False for every input."""
+
+    def __getitem__(self, index: Any) -> bool:  # type: ignore[override]
+        return False
+
+
 class Function:
     """A primitive op and, once applied, a graph node (`grad_fn`).
 
@@ -119,11 +133,14 @@ class Function:
         forward(ctx, *inputs, **options) -> Tensor   (computes, may ctx.save_for_backward)
         backward(ctx, grad) -> one gradient per tensor input (None where not needed)
     and are used as `MyFunction.apply(*inputs, **options)`, as in PyTorch.
+    `ctx.needs_input_grad` (one flag per tensor input) is known in forward already, so
+    forward can save only what the needed gradients use (Mul: b only when a needs a grad).
     """
 
     # defaults on the class, so creating a node costs nothing until forward sets them
     next_functions: tuple = ()
-    needs_input_grad: tuple = ()
+    needs_input_grad: tuple = _NothingNeedsGrad()
+    label: str | None = None  # PyTorch's name for this node, when the class name is not it
     _saved: tuple | None = ()
     _saved_versions: tuple = ()
 
@@ -157,19 +174,22 @@ class Function:
     def apply(cls, *inputs: Any, **options: Any) -> Any:
         """Run forward; when grad mode is on and an input requires grad, record the node."""
         ctx = cls()
-        output = cls.forward(ctx, *inputs, **options)
         if not _grad_enabled:
-            return output  # no graph: ctx (and what forward saved in it) is dropped now
+            return cls.forward(ctx, *inputs, **options)  # no graph: ctx is dropped now
         edges = []
         needs = []
         for value in inputs:
             if isinstance(value, Tensor):
+                if value._base is not None and value._view_version != value._storage.version:
+                    value._refresh_view()  # written in place since its node was made
                 needs.append(value._requires_grad)
                 edges.append(_edge(value))
+        # the edges are taken before forward runs: CopySlices' forward returns its input
+        ctx.needs_input_grad = tuple(needs)
+        output = cls.forward(ctx, *inputs, **options)
         if not any(needs):
             return output
         ctx.next_functions = tuple(edges)
-        ctx.needs_input_grad = tuple(needs)
         if isinstance(output, tuple):
             for index, tensor in enumerate(output):
                 tensor._requires_grad = True
@@ -178,6 +198,7 @@ class Function:
         else:
             output._requires_grad = True
             output.grad_fn = ctx
+            output._output_nr = 0
         return output
 
     @staticmethod
@@ -189,11 +210,12 @@ class Function:
         raise TypeError("a Function subclass must define backward(ctx, grad)")
 
     def name(self) -> str:
-        """PyTorch's node name: `MulBackward0` for the primitive `Mul`."""
-        return type(self).__name__ + "Backward0"
+        """PyTorch's node name: `MulBackward0` for the primitive `Mul`, or the node's label."""
+        return self.label or type(self).__name__ + "Backward0"
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
+        # PyTorch: <CopySlices object at ...> for the node named torch::autograd::CopySlices
+        return f"<{self.name().rsplit('::', 1)[-1]} object at {hex(id(self))}>"
 
     def register_hook(self, hook: Callable) -> None:
         """Hooks on the node itself: hook(grad_inputs, grad_outputs) after backward."""
@@ -209,10 +231,18 @@ class AccumulateGrad:
         self.variable = variable
 
     def name(self) -> str:
-        return "struct torch::autograd::AccumulateGrad"
+        return "torch::autograd::AccumulateGrad"
 
     def __repr__(self) -> str:
         return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def named(tensor: Any, name: str) -> Any:
+    """Label the node that made `tensor` (if any) with PyTorch's name for the op the user
+    called: `t()` makes a Permute node, which PyTorch calls `TBackward0`. Returns tensor."""
+    if tensor.grad_fn is not None:
+        tensor.grad_fn.label = name
+    return tensor
 
 
 def _edge(tensor: Any) -> tuple:

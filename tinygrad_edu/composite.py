@@ -118,6 +118,9 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Any:
 
 def pow(a: Any, b: Any) -> Any:  # noqa: A001
     """a ** b"""
+    if (_is_tensor(a) and not a.dtype.is_floating_point and isinstance(b, builtins.int)
+            and b < 0):  # PyTorch checks a number exponent only, not a tensor one
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     a, b, dtype = promote(a, b)
     return F.Pow.apply(a, b, dtype=dtype)
 
@@ -130,12 +133,41 @@ def _no_grad_binary(op: int, a: Any, b: Any, result: dtypes.dtype | None = None)
 
 def floor_divide(a: Any, b: Any) -> Any:
     """floor(a / b) (no gradient, as PyTorch)"""
+    _check_integer_divisor(a, b)
     return _no_grad_binary(ops.FLOOR_DIVIDE, a, b)
 
 
+def _check_integer_divisor(a: Any, b: Any) -> None:
+    """Integer // 0 and % 0 have no answer (floats give inf or nan): raise as PyTorch does.
+
+    A number is checked directly; a tensor divisor costs one 'any zero?' reduction."""
+    dtype = promote(a, b)[2]
+    if dtype.is_floating_point:
+        return
+    if _is_tensor(b):
+        zero = builtins.bool(any(eq(b, 0)).item()) if b.numel() else False
+    else:
+        zero = b == 0
+    if zero:
+        raise RuntimeError("ZeroDivisionError")
+
+
 def remainder(a: Any, b: Any) -> Any:
-    """a - floor(a / b) * b, sign of b (no gradient here; PyTorch gives one for a)"""
-    return _no_grad_binary(ops.REMAINDER, a, b)
+    """a - floor(a / b) * b, with the sign of b (Python's and PyTorch's %).
+
+    The value is the exact kernel result. The gradient is that of t = a - q * b with
+    q = floor(a / b) held constant: d/da = 1, d/db = -q (PyTorch's). It is attached with
+    `t - t.detach()`, which is 0 with t's gradient (dropped where t is inf, e.g. b = inf)."""
+    _check_integer_divisor(a, b)
+    a, b, dtype = promote(a, b)
+    exact = dispatch.binary(ops.REMAINDER, a, b, dtype, "remainder")
+    recording = autograd._grad_enabled and (a._requires_grad or b._requires_grad)
+    if not (recording and dtype.is_floating_point):
+        return exact
+    quotient = dispatch.binary(ops.FLOOR_DIVIDE, a, b, dtype, "remainder")  # no gradient
+    tangent = sub(a, mul(quotient, b))
+    zero_with_gradient = sub(tangent, tangent.detach())
+    return add(exact, where(eq(zero_with_gradient, 0), zero_with_gradient, 0.0))
 
 
 def eq(a: Any, b: Any) -> Any:
@@ -178,6 +210,49 @@ def logical_not(x: Any) -> Any:
     return dispatch.unary(ops.LOGICAL_NOT, x, dtypes.bool_)
 
 
+def bitwise_and(a: Any, b: Any) -> Any:
+    """a & b: bit by bit on integers, logical on bools (as PyTorch); no gradient"""
+    return _bitwise("bitwise_and", np.bitwise_and, logical_and, a, b)
+
+
+def bitwise_or(a: Any, b: Any) -> Any:
+    """a | b: bit by bit on integers, logical on bools"""
+    return _bitwise("bitwise_or", np.bitwise_or, logical_or, a, b)
+
+
+def bitwise_xor(a: Any, b: Any) -> Any:
+    """a ^ b: bit by bit on integers, logical on bools"""
+    return _bitwise("bitwise_xor", np.bitwise_xor, logical_xor, a, b)
+
+
+def bitwise_not(x: Any) -> Any:
+    """~x: logical on bools; on integers ~x = -x - 1 (two's complement), 255 - x for uint8"""
+    if x.dtype is dtypes.bool_:
+        return logical_not(x)
+    _check_bitwise("bitwise_not", x.dtype)
+    with autograd.no_grad():
+        return sub(-1, x) if x.dtype.is_signed else sub(np.iinfo(x.dtype.numpy).max, x)
+
+
+def _check_bitwise(name: str, dtype: dtypes.dtype) -> None:
+    if dtype.is_floating_point:  # PyTorch raises NotImplementedError, a RuntimeError
+        raise RuntimeError(f'"{name}" not implemented for \'{dtype.name}\': only integer and '
+                           "bool tensors have bits to combine")
+
+
+def _bitwise(name: str, on_host: Any, on_bools: Any, a: Any, b: Any) -> Any:
+    """The integer case runs on the host with NumPy: the kernels have no bit op codes.
+    (PyTorch runs it on the tensor's device; here a CUDA tensor makes a round trip.)"""
+    a, b, dtype = promote(a, b)
+    if dtype is dtypes.bool_:
+        return on_bools(a, b)
+    _check_bitwise(name, dtype)
+    dispatch.same_device(name, a, b)
+    dispatch.broadcast(name, a, b)  # PyTorch's error for shapes that do not broadcast
+    host = [x._storage.backend.to_numpy(x._strided()).astype(dtype.numpy) for x in (a, b)]
+    return _to_device(np.ascontiguousarray(on_host(host[0], host[1])), a)
+
+
 def maximum(a: Any, b: Any) -> Any:
     a, b, dtype = promote(a, b)
     return F.Maximum.apply(a, b, dtype=dtype)
@@ -209,7 +284,10 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Any:
 
 
 def clamp(x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
-    """min(max(x, min), max); the gradient is 0 where x was clamped (on a tie: passes)"""
+    """min(max(x, min), max); the gradient is 0 where x was clamped (on a tie: passes).
+
+    nan stays nan, with gradient 0, as PyTorch: x >= min is False for nan, so the fill
+    value is nan there instead of the bound."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     dtype = x.dtype
@@ -217,12 +295,13 @@ def clamp(x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
         if bound is not None:
             dtype = promote(x.detach().to(dtype), bound)[2]
     result = x if dtype is x.dtype else x.to(dtype)
-    if min is not None:
-        result = where(result >= min, result, min if _is_tensor(min) else
-                       scalar_tensor(min, dtype, x).expand(x._shape))
-    if max is not None:
-        result = where(result <= max, result, max if _is_tensor(max) else
-                       scalar_tensor(max, dtype, x).expand(x._shape))
+    for bound, inside in ((min, ge), (max, le)):
+        if bound is None:
+            continue
+        fill = bound if _is_tensor(bound) else scalar_tensor(bound, dtype, x).expand(x._shape)
+        if dtype.is_floating_point:
+            fill = where(ne(result, result), np.nan, fill)  # nan != nan: nan stays
+        result = where(inside(result, bound), result, fill)
     return result
 
 
@@ -253,7 +332,8 @@ def sum(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> An
         result_dtype = dtypes.int64
     if dtype is not None and result_dtype is not x.dtype:
         x = x.to(result_dtype)
-    return F.Sum.apply(x, axes=_axes(x, dim), keepdim=keepdim, dtype=result_dtype)
+    out = F.Sum.apply(x, axes=_axes(x, dim), keepdim=keepdim, dtype=result_dtype)
+    return out if dim is None else autograd.named(out, "SumBackward1")  # PyTorch's sum(dim)
 
 
 def mean(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
@@ -286,7 +366,9 @@ def std(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
 
 
 def norm(x: Any, p: Any = 2, dim: Any = None, keepdim: bool = False) -> Any:
-    """(sum |x|**p)**(1/p); p may be 'fro', inf or -inf"""
+    """(sum |x|**p)**(1/p); p may be 'fro', inf or -inf; p = 0 counts the non-zeros"""
+    if p == 0:  # sum of 1 per non-zero, gradient 0 (x * 0 keeps x in the graph, as PyTorch)
+        return sum(where(ne(x, 0), 1.0, mul(x, 0)), dim, keepdim)
     if p == "fro" or p == 2:
         return _safe_sqrt(sum(mul(x, x), dim, keepdim))
     if p == float("inf"):
@@ -499,7 +581,7 @@ def bmm(a: Any, b: Any) -> Any:
         raise RuntimeError(f"bmm: expected 3D tensors, got {a.ndim}D and {b.ndim}D")
     if a._shape[0] != b._shape[0]:
         raise RuntimeError(f"bmm: batch sizes differ: {a._shape[0]} and {b._shape[0]}")
-    return matmul(a, b)
+    return autograd.named(matmul(a, b), "BmmBackward0")
 
 
 def mv(a: Any, v: Any) -> Any:
@@ -545,6 +627,7 @@ def log_softmax(x: Any, dim: int, dtype: Any = None) -> Any:
 
 from tinygrad_edu.movement import (  # noqa: E402  (movement uses the helpers above)
     _squeeze_axes,
+    _to_device,
     expand,
     gather,
     reshape,

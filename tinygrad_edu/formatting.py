@@ -29,9 +29,10 @@ def _padded(format_one: Any, values: np.ndarray) -> Any:
     shown = values.reshape(-1)
     if shown.size > 1000:  # summarised: only the edges are printed
         shown = np.concatenate([shown[:3], shown[-3:]])
-    if shown.dtype.kind == "f" and np.isfinite(shown).any():
-        shown = shown[np.isfinite(shown)]  # PyTorch sizes columns by the finite values
-    width = max(len(format_one(v)) for v in shown)
+    if shown.dtype.kind == "f":
+        # PyTorch sizes columns by the finite non-zero values only: -0., nan, inf stick out
+        shown = shown[np.isfinite(shown) & (shown != 0)]
+    width = max((len(format_one(v)) for v in shown), default=0)
     return lambda v: format_one(v).rjust(width)
 
 
@@ -57,7 +58,8 @@ def tensor_repr(tensor: Any) -> str:
     if tensor.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
         suffixes.append(f"dtype={tensor.dtype}")
     if tensor.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{tensor.grad_fn.name()}>")
+        # PyTorch prints the last part of a qualified name: torch::autograd::CopySlices
+        suffixes.append(f"grad_fn=<{tensor.grad_fn.name().rsplit('::', 1)[-1]}>")
     elif tensor.requires_grad:
         suffixes.append("requires_grad=True")
     return "tensor(" + ", ".join([body] + suffixes) + ")"

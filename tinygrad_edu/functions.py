@@ -15,6 +15,11 @@ own. tests/test_functions.py pins the list, so it cannot grow by accident.
 
 A backward returns one gradient per tensor input, with that input's shape and dtype;
 `unbroadcast` (the only place broadcasting is undone) sums a gradient back to a shape.
+A forward saves only what the needed gradients read (`ctx.needs_input_grad` is set before
+forward runs): `y * 2` keeps the 2, not y, so an in-place change of y afterwards is allowed.
+
+Not a primitive but a graph node, as AccumulateGrad is: `CopySlices`, which tensor._assign
+gives the base of a view that an in-place op writes through (PyTorch's node of that name).
 """
 
 from typing import Any
@@ -85,6 +90,7 @@ class Log(_Unary):
 
 class Log1p(_Unary):
     op, back_op = ops.LOG1P, ops.LOG1P_BACK
+    label = "Log1PBackward0"  # PyTorch's spelling
 
 
 class Sqrt(_Unary):
@@ -186,7 +192,11 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx: Function, a: Any, b: Any, dtype: dtypes.dtype) -> Any:
-        ctx.save_for_backward(a, b)
+        # keep only what the needed gradients read: `y * 2` saves the 2, not y (PyTorch too),
+        # so a later in-place change of y does not stop backward
+        needs = ctx.needs_input_grad
+        ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
+        ctx.a, ctx.b = (a._shape, a.dtype), (b._shape, b.dtype)
         return dispatch.binary(ops.MUL, a, b, dtype, "mul")
 
     @staticmethod
@@ -194,9 +204,11 @@ class Mul(Function):
         a, b = ctx.saved_tensors
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = _as_dtype(unbroadcast(dispatch.binary(ops.MUL, grad, b), a._shape), a.dtype)
+            grad_a = _as_dtype(unbroadcast(dispatch.binary(ops.MUL, grad, b), ctx.a[0]),
+                               ctx.a[1])
         if ctx.needs_input_grad[1]:
-            grad_b = _as_dtype(unbroadcast(dispatch.binary(ops.MUL, grad, a), b._shape), b.dtype)
+            grad_b = _as_dtype(unbroadcast(dispatch.binary(ops.MUL, grad, a), ctx.b[0]),
+                               ctx.b[1])
         return grad_a, grad_b
 
 
@@ -206,7 +218,9 @@ class Div(Function):
     @staticmethod
     def forward(ctx: Function, a: Any, b: Any, dtype: dtypes.dtype) -> Any:
         out = dispatch.binary(ops.DIV, a, b, dtype, "div")
-        ctx.save_for_backward(a, b)
+        needs = ctx.needs_input_grad  # both gradients read b; only grad_b reads a
+        ctx.save_for_backward(a if needs[1] else None, b if needs[0] or needs[1] else None)
+        ctx.a, ctx.b = (a._shape, a.dtype), (b._shape, b.dtype)
         return out
 
     @staticmethod
@@ -215,11 +229,12 @@ class Div(Function):
         grad_a = grad_b = None
         grad_over_b = dispatch.binary(ops.DIV, grad, b)
         if ctx.needs_input_grad[0]:
-            grad_a = _as_dtype(unbroadcast(grad_over_b, a._shape), a.dtype)
+            grad_a = _as_dtype(unbroadcast(grad_over_b, ctx.a[0]), ctx.a[1])
         if ctx.needs_input_grad[1]:
             quotient = dispatch.binary(ops.DIV, a, b, grad.dtype)
             product = dispatch.binary(ops.MUL, grad_over_b, quotient)
-            grad_b = _as_dtype(unbroadcast(dispatch.unary(ops.NEG, product), b._shape), b.dtype)
+            grad_b = _as_dtype(unbroadcast(dispatch.unary(ops.NEG, product), ctx.b[0]),
+                               ctx.b[1])
         return grad_a, grad_b
 
 
@@ -229,7 +244,10 @@ class Pow(Function):
     @staticmethod
     def forward(ctx: Function, a: Any, b: Any, dtype: dtypes.dtype) -> Any:
         out = dispatch.binary(ops.POW, a, b, dtype, "pow")
-        ctx.save_for_backward(a, b, out.detach())
+        needs = ctx.needs_input_grad  # grad_a reads a and b; grad_b reads a and out
+        ctx.save_for_backward(a if needs[0] or needs[1] else None, b if needs[0] else None,
+                              out.detach() if needs[1] else None)
+        ctx.a, ctx.b = (a._shape, a.dtype), (b._shape, b.dtype)
         return out
 
     @staticmethod
@@ -238,12 +256,12 @@ class Pow(Function):
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
             local = dispatch.binary(ops.POW_BACK_BASE, a, b, grad.dtype)
-            grad_a = _as_dtype(unbroadcast(dispatch.binary(ops.MUL, grad, local), a._shape),
-                               a.dtype)
+            grad_a = _as_dtype(unbroadcast(dispatch.binary(ops.MUL, grad, local), ctx.a[0]),
+                               ctx.a[1])
         if ctx.needs_input_grad[1]:
             local = dispatch.binary(ops.POW_BACK_EXPONENT, a, out, grad.dtype)
-            grad_b = _as_dtype(unbroadcast(dispatch.binary(ops.MUL, grad, local), b._shape),
-                               b.dtype)
+            grad_b = _as_dtype(unbroadcast(dispatch.binary(ops.MUL, grad, local), ctx.b[0]),
+                               ctx.b[1])
         return grad_a, grad_b
 
 
@@ -311,6 +329,10 @@ class Sum(Function):
     @staticmethod
     def forward(ctx: Function, x: Any, axes: tuple, keepdim: bool, dtype: dtypes.dtype) -> Any:
         ctx.shape, ctx.axes, ctx.dtype = x._shape, axes, x.dtype
+        if keepdim or len(axes) < len(x._shape):
+            # PyTorch: SumBackward1 for sum(dim); a dim list naming every axis (or 0 of a
+            # vector) reads here as sum() and keeps SumBackward0
+            ctx.label = "SumBackward1"
         out = dispatch.reduce(ops.SUM, x, axes, dtype)
         if keepdim:
             shape = _keepdim_shape(x._shape, axes)
@@ -509,6 +531,41 @@ class Cat(Function):
         return tuple(grads)
 
 
+class CopySlices(Function):
+    """base[window] = result, recorded on the base: PyTorch's CopySlices. Not an op that users
+    call (so not in PRIMITIVES) but the node an in-place op on a view gives its base.
+
+    tensor._assign has already written result through the view; forward only returns the
+    base, which so takes this node. grad_base = grad with the window zeroed (those values
+    were overwritten), grad_result = grad[window], which result's own graph carries on
+    through the in-place op's backward. The window may be all of the base: a tensor that is
+    not a view, overwritten by values that need no gradient (copy_ of a constant).
+    """
+
+    label = "torch::autograd::CopySlices"
+
+    @staticmethod
+    def forward(ctx: Function, base: Any, result: Any, view: Any) -> Any:
+        # the base's geometry and the view's, both counted from the base's first element
+        ctx.base = (base._shape, base._strides)
+        ctx.window = (view._shape, view._strides, view._offset - base._offset)
+        return base
+
+    @staticmethod
+    def backward(ctx: Function, grad: Any) -> tuple:
+        shape, strides = ctx.base
+        # a buffer laid out like the base, so that the view's strides address it too
+        extent = 1 + sum((size - 1) * stride for size, stride in zip(shape, strides)) \
+            if numel(shape) else 0
+        buffer = dispatch.full_like(grad, (extent,), 0, grad.dtype)
+        grad_base = buffer._view_of(shape, strides, 0)
+        dispatch.copy_into(grad, grad_base)
+        window = buffer._view_of(*ctx.window)
+        grad_result = dispatch.contiguous(window) if ctx.needs_input_grad[1] else None
+        dispatch.copy_into(dispatch.full_like(grad, (), 0, grad.dtype), window)
+        return grad_base, grad_result
+
+
 def _narrow_geometry(x: Any, dim: int, start: int, length: int) -> tuple:
     shape = list(x._shape)
     shape[dim] = length
@@ -536,7 +593,9 @@ class Mm(Function):
 
     @staticmethod
     def forward(ctx: Function, a: Any, b: Any, dtype: dtypes.dtype) -> Any:
-        ctx.save_for_backward(a, b)
+        needs = ctx.needs_input_grad  # grad_a reads b, grad_b reads a
+        ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
+        ctx.dtypes = (a.dtype, b.dtype)
         return dispatch.matmul(a, b, dtype)
 
     @staticmethod
@@ -544,9 +603,9 @@ class Mm(Function):
         a, b = ctx.saved_tensors
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = _as_dtype(dispatch.matmul(grad, _transpose(b), grad.dtype), a.dtype)
+            grad_a = _as_dtype(dispatch.matmul(grad, _transpose(b), grad.dtype), ctx.dtypes[0])
         if ctx.needs_input_grad[1]:
-            grad_b = _as_dtype(dispatch.matmul(_transpose(a), grad, grad.dtype), b.dtype)
+            grad_b = _as_dtype(dispatch.matmul(_transpose(a), grad, grad.dtype), ctx.dtypes[1])
         return grad_a, grad_b
 
 
@@ -561,7 +620,8 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx: Function, x: Any, weight: Any, bias: Any = None) -> Any:
-        ctx.save_for_backward(x, weight)
+        needs = ctx.needs_input_grad  # grad_x reads weight, grad_weight reads x
+        ctx.save_for_backward(x if needs[1] else None, weight if needs[0] else None)
         ctx.has_bias = bias is not None
         out = dispatch.matmul(x, _transpose(weight), x.dtype)
         if bias is not None:

@@ -1,14 +1,15 @@
-"""`x[key]` and `x[key] = value`, with PyTorch's (and NumPy's) indexing rules.
+"""`x[key]` and `x[key] = value`, with PyTorch's indexing rules (NumPy's, but ints first).
 
 Basic keys (ints, slices, None, ...) give a view: a new window on the same memory
 (movement.basic_slice). Any tensor, list or boolean mask in the key makes it *advanced*
 indexing, which copies: we work out the row-major element number of every element the key
 picks, then gather them (functions.Gather) or write them (functions.IndexPut).
 
-Element numbers are computed on the host with NumPy, whose indexing rules are PyTorch's: for
-each dimension k, a broadcast (no memory) array that holds `i * stride_k` at index i along k
-is indexed with the key, and the results summed. Difference from PyTorch: index tensors on
-a CUDA device are copied to the host for this step.
+Element numbers are computed on the host with NumPy: the key's basic items are applied
+first (PyTorch's order, see element_numbers), then for each dimension k a broadcast (no
+memory) array that holds `i * stride_k` at index i along k is indexed with the rest of the
+key, and the results summed. Difference from PyTorch: index tensors on a CUDA device are
+copied to the host for this step.
 """
 
 import builtins
@@ -19,6 +20,7 @@ import numpy as np
 from kernels.strided import contiguous_strides
 from tinygrad_edu import autograd, dispatch, dtypes
 from tinygrad_edu import functions as F
+from tinygrad_edu import movement as M
 from tinygrad_edu import tensor as tensor_module
 from tinygrad_edu.movement import _to_device, basic_index_geometry, basic_slice
 
@@ -60,9 +62,15 @@ def _host_item(item: Any) -> Any:
 def element_numbers(shape: tuple, key: tuple, strides: tuple | None = None,
                     offset: int = 0) -> np.ndarray:
     """int64 array, shaped like x[key], of offset + sum_k index_k * strides_k (row-major
-    element numbers when strides are the contiguous ones, as by default)."""
+    element numbers when strides are the contiguous ones, as by default).
+
+    PyTorch's order: the basic items (ints, slices, None) are applied first, as a window,
+    and the advanced ones index that window with NumPy's rules. So for x of shape (2, 3, 4)
+    x[0, :, [1, 2]] is x[0][:, [1, 2]], shape (3, 2). (NumPy counts the 0 as one more
+    advanced index, separated from [1, 2] by a slice, and gives (2, 3).)"""
     strides = contiguous_strides(shape) if strides is None else strides
-    key = tuple(_host_item(item) for item in key)
+    basic, key = _split_key(tuple(_host_item(item) for item in key))
+    shape, strides, offset = basic_index_geometry(shape, strides, offset, basic)
     try:
         if not shape:
             return np.asarray(np.full((), offset, dtype=np.int64)[key], dtype=np.int64)
@@ -77,13 +85,76 @@ def element_numbers(shape: tuple, key: tuple, strides: tuple | None = None,
     return np.ascontiguousarray(total + offset, dtype=np.int64)
 
 
+def _split_key(key: tuple) -> tuple:
+    """(basic, rest) for a key of host items: `basic` holds the ints, slices, None and
+    Ellipsis, with a full slice for each dim an advanced item indexes; `rest` indexes the
+    window that `basic` gives: an int's dim is gone, the other basic items are full slices
+    (a None made a dim of size 1), and the advanced items are as they were."""
+    basic: list = []
+    rest: list = []
+    for item in key:
+        if isinstance(item, np.ndarray) and item.ndim == 0 and item.dtype != np.bool_:
+            item = builtins.int(item)  # a 0-d integer tensor is an int (PyTorch)
+        if isinstance(item, (bool, np.bool_)):  # a 0-d mask: a new dim, no dim consumed
+            rest.append(item)
+        elif isinstance(item, np.ndarray):
+            basic += [slice(None)] * (item.ndim if item.dtype == np.bool_ else 1)
+            rest.append(item)
+        elif item is Ellipsis:
+            basic.append(item)
+            rest.append(item)
+        elif item is None or (isinstance(item, slice) and (item.step or 1) > 0):
+            basic.append(item)
+            rest.append(slice(None))
+        elif isinstance(item, slice):  # negative steps: NumPy applies them (flip uses them)
+            basic.append(slice(None))
+            rest.append(item)
+        elif isinstance(item, (builtins.int, np.integer)):
+            basic.append(item)
+        else:
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                             f"byte Variables are valid indices (got {type(item).__name__})")
+    return tuple(basic), tuple(rest)
+
+
 def getitem(x: Any, key: Any) -> Any:
     key = _normalize(key)
     if builtins.all(_is_basic(item) for item in key):
         return basic_slice(x, tuple(builtins.int(i) if isinstance(i, tensor_module.Tensor)
                                     else i for i in key))
     numbers = element_numbers(x._shape, key)
-    return F.Gather.apply(x, _to_device(numbers, x))
+    return autograd.named(F.Gather.apply(x, _to_device(numbers, x)), "IndexBackward0")
+
+
+def gather(x: Any, dim: int, index: Any) -> Any:
+    """x.gather(dim, index) (movement.gather) after PyTorch's checks of index: its sizes and
+    its values, which movement.gather turns into memory positions without looking."""
+    if isinstance(index, tensor_module.Tensor) and index.ndim == x.ndim == 0:
+        tensor_module._axis(dim, 1)  # a 0-d tensor has one element along dim 0 (or -1)
+        check_index_range(index, 1, 0)
+        return M.gather(x.reshape(1), 0, index.reshape(1)).reshape(())
+    if isinstance(index, tensor_module.Tensor) and index.ndim == x.ndim:
+        axis = tensor_module._axis(dim, x.ndim)
+        for k, (wanted, size) in enumerate(zip(index._shape, x._shape)):
+            if k != axis and wanted > size:
+                raise RuntimeError(f"Size does not match at dimension {k} expected index "
+                                   f"{list(index._shape)} to be no larger than self "
+                                   f"{list(x._shape)} apart from dimension {axis}")
+        check_index_range(index, x._shape[axis], axis)
+    return M.gather(x, dim, index)
+
+
+def check_index_range(index: Any, size: int, dim: int) -> None:
+    """Raise PyTorch's error unless 0 <= index < size everywhere (a min and a max reduction
+    on the index's device, read on the host; the offending value is found only on error)."""
+    from tinygrad_edu import composite as C
+    if index.numel() == 0 or index.dtype.is_floating_point:
+        return
+    if C.amin(index).item() >= 0 and C.amax(index).item() < size:
+        return
+    values = index._storage.backend.to_numpy(index._strided()).reshape(-1)
+    bad = values[(values < 0) | (values >= size)][0]
+    raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
 def setitem(x: Any, key: Any, value: Any) -> None:
@@ -108,6 +179,11 @@ def setitem(x: Any, key: Any, value: Any) -> None:
         target = _to_device(positions, x)
         dispatch.index_put(x, target, _fit(value, positions.shape))
         x._storage.version += 1
+        return
+    if basic:  # a write through a view: the base records it as CopySlices (tensor._assign)
+        key = tuple(builtins.int(i) if isinstance(i, tensor_module.Tensor) else i for i in key)
+        window = basic_slice(x, key)
+        window._assign(M.expand(_fit(value, window._shape), window._shape))
         return
     numbers = _to_device(element_numbers(x._shape, key), x)
     x._check_inplace()

@@ -1,7 +1,9 @@
 """Shape ops: views that share memory (view, permute, expand, slices) and ops that copy.
 
 A view only computes a new (shape, strides, offset) over the same storage; the primitives
-View, Permute, Expand and Slice in functions.py carry the gradient back.
+View, Permute, Expand and Slice in functions.py carry the gradient back. Each function labels
+the node it makes with PyTorch's name for it (`autograd.named`): `t()` records a Permute
+that PyTorch calls TBackward0, `x[0]` a Slice that PyTorch calls SelectBackward0.
 """
 
 import builtins
@@ -11,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from kernels.strided import contiguous_strides, numel
-from tinygrad_edu import dispatch, dtypes
+from tinygrad_edu import autograd, dispatch, dtypes
 from tinygrad_edu import functions as F
 from tinygrad_edu import tensor as tensor_module
 
@@ -89,8 +91,9 @@ def reshape(x: Any, *shape: Any) -> Any:
     new_shape = infer_shape(_shape_arg(shape), x.numel())
     strides = view_strides(x._shape, x._strides, new_shape)
     if strides is None:
-        x = F.Clone.apply(x)
-        strides = contiguous_strides(new_shape)
+        copy = F.Clone.apply(x)
+        out = F.View.apply(copy, shape=new_shape, strides=contiguous_strides(new_shape))
+        return autograd.named(out, "UnsafeViewBackward0")
     return F.View.apply(x, shape=new_shape, strides=strides)
 
 
@@ -115,11 +118,13 @@ def squeeze(x: Any, dim: Any = None) -> Any:
     """Drop size-1 dimensions (all, or those in dim)."""
     if dim is None:
         axes = tuple(a for a, size in enumerate(x._shape) if size == 1)
+        name = "SqueezeBackward0"
     else:
         dims = (dim,) if isinstance(dim, builtins.int) else dim
         axes = tuple(a for a in (tensor_module._axis(d, x.ndim) for d in dims)
                      if x.ndim and x._shape[a] == 1)
-    return _squeeze_axes(x, axes)
+        name = "SqueezeBackward1" if isinstance(dim, builtins.int) else "SqueezeBackward2"
+    return autograd.named(_squeeze_axes(x, axes), name)
 
 
 def _squeeze_axes(x: Any, axes: tuple) -> Any:
@@ -140,7 +145,7 @@ def unsqueeze(x: Any, dim: int) -> Any:
     inner = x._strides[axis] * x._shape[axis] if axis < x.ndim else 1
     shape = x._shape[:axis] + (1,) + x._shape[axis:]
     strides = x._strides[:axis] + (inner,) + x._strides[axis:]
-    return F.View.apply(x, shape=shape, strides=strides)
+    return autograd.named(F.View.apply(x, shape=shape, strides=strides), "UnsqueezeBackward0")
 
 
 def permute(x: Any, *dims: Any) -> Any:
@@ -155,18 +160,19 @@ def permute(x: Any, *dims: Any) -> Any:
 
 def transpose(x: Any, dim0: int, dim1: int) -> Any:
     if x.ndim == 0:
-        return F.View.apply(x, shape=(), strides=())
+        return autograd.named(F.View.apply(x, shape=(), strides=()), "TransposeBackward0")
     order = list(range(x.ndim))
     a, b = tensor_module._axis(dim0, x.ndim), tensor_module._axis(dim1, x.ndim)
     order[a], order[b] = order[b], order[a]
-    return F.Permute.apply(x, order=tuple(order))
+    return autograd.named(F.Permute.apply(x, order=tuple(order)), "TransposeBackward0")
 
 
 def t(x: Any) -> Any:
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return transpose(x, 0, 1) if x.ndim == 2 else F.View.apply(x, shape=x._shape,
-                                                                strides=x._strides)
+    out = transpose(x, 0, 1) if x.ndim == 2 else F.View.apply(x, shape=x._shape,
+                                                               strides=x._strides)
+    return autograd.named(out, "TBackward0")
 
 
 def expand(x: Any, *sizes: Any) -> Any:
@@ -187,7 +193,8 @@ def expand(x: Any, *sizes: Any) -> Any:
                                f"existing size ({size}) at non-singleton dimension {lead + k}. "
                                f"Target sizes: {list(sizes)}.  Tensor sizes: {list(x._shape)}")
     if tuple(target) == x._shape:
-        return F.View.apply(x, shape=x._shape, strides=x._strides)
+        return autograd.named(F.View.apply(x, shape=x._shape, strides=x._strides),
+                              "ExpandBackward0")
     return F.Expand.apply(x, shape=tuple(target))
 
 
@@ -237,7 +244,25 @@ def basic_index_geometry(shape: tuple, strides: tuple, offset: int, key: tuple) 
 
 
 def basic_slice(x: Any, key: tuple) -> Any:
-    return F.Slice.apply(x, window=_window(key))
+    return autograd.named(F.Slice.apply(x, window=_window(key)), _basic_index_name(key))
+
+
+def _basic_index_name(key: tuple) -> str:
+    """PyTorch's node for x[key]: it indexes item by item, so the name is that of the last
+    item that does something (an int selects, None unsqueezes, a slice other than `:`
+    slices); a key of `:`s and `...` only is an alias, except the lone `x[:]`."""
+    if key == (slice(None),):
+        return "SliceBackward0"
+    name = "AliasBackward0"
+    for item in key:
+        if item is None:
+            name = "UnsqueezeBackward0"
+        elif isinstance(item, slice):
+            if (item.start, item.stop, item.step or 1) != (None, None, 1):
+                name = "SliceBackward0"
+        elif item is not Ellipsis:
+            name = "SelectBackward0"
+    return name
 
 
 def narrow(x: Any, dim: int, start: int, length: int) -> Any:
@@ -257,7 +282,9 @@ def select(x: Any, dim: int, index: int) -> Any:
 
 def unbind(x: Any, dim: int = 0) -> tuple:
     axis = tensor_module._axis(dim, x.ndim)
-    return tuple(select(x, axis, i) for i in range(x._shape[axis]))
+    # PyTorch: one UnbindBackward0 node with many outputs; here one Slice node per part
+    return tuple(autograd.named(select(x, axis, i), "UnbindBackward0")
+                 for i in range(x._shape[axis]))
 
 
 def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
@@ -275,9 +302,11 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
                                f"(input tensor's size at dimension {axis}), but got "
                                f"split_sizes={sections}")
+    name = ("SplitBackward0" if isinstance(split_size_or_sections, builtins.int)
+            else "SplitWithSizesBackward0")
     parts, start = [], 0
-    for length in sections:
-        parts.append(narrow(x, axis, start, length))
+    for length in sections:  # PyTorch: one node with many outputs; here one per part
+        parts.append(autograd.named(narrow(x, axis, start, length), name))
         start += length
     return tuple(parts)
 
@@ -291,9 +320,14 @@ def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
 
 def cat(tensors: Sequence, dim: int = 0) -> Any:
     """Join tensors along an existing dim (1-d empty tensors are skipped, as PyTorch)."""
-    tensors = [t for t in tensors if not (t.ndim == 1 and t._shape[0] == 0)] or list(tensors)
+    tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for position, tensor in enumerate(tensors):
+        if tensor.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {position}) cannot be "
+                               "concatenated")
+    tensors = [t for t in tensors if not (t.ndim == 1 and t._shape[0] == 0)] or tensors
     first = tensors[0]
     axis = tensor_module._axis(dim, first.ndim)
     dtype = tensors[0].dtype
@@ -317,7 +351,7 @@ def stack(tensors: Sequence, dim: int = 0) -> Any:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(tensors[0]._shape)} at entry 0 and {list(other._shape)} "
                                "at a later entry")
-    return cat([unsqueeze(t, dim) for t in tensors], dim)
+    return autograd.named(cat([unsqueeze(t, dim) for t in tensors], dim), "StackBackward0")
 
 
 def gather(x: Any, dim: int, index: Any) -> Any:
@@ -359,7 +393,7 @@ def flip(x: Any, dims: Any) -> Any:
         key[tensor_module._axis(d, x.ndim)] = slice(None, None, -1)
     from tinygrad_edu.indexing import element_numbers
     numbers = element_numbers(x._shape, tuple(key))
-    return F.Gather.apply(x, _to_device(numbers, x))
+    return autograd.named(F.Gather.apply(x, _to_device(numbers, x)), "FlipBackward0")
 
 
 def _to_device(array: np.ndarray, like: Any) -> Any:
@@ -383,7 +417,8 @@ def repeat(x: Any, *sizes: Any) -> Any:
         interleaved += [1, size]
         expanded += [repeat_count, size]
     tiled = expand(reshape(x, tuple(interleaved)), tuple(expanded))
-    return reshape(tiled, tuple(r * s for r, s in zip(sizes, shape)))
+    return autograd.named(reshape(tiled, tuple(r * s for r, s in zip(sizes, shape))),
+                          "RepeatBackward0")
 
 
 def contiguous(x: Any) -> Any:

@@ -66,7 +66,8 @@ class Tensor(TensorMath):
     """
 
     __slots__ = ("_storage", "_shape", "_strides", "_offset", "dtype", "_requires_grad",
-                 "grad", "grad_fn", "_output_nr", "_hooks", "_base", "__dict__", "__weakref__")
+                 "grad", "grad_fn", "_output_nr", "_hooks", "_base", "_view_version", "__dict__",
+                 "__weakref__")
 
     def __init__(self, *args: Any, dtype: Any = None, device: Any = None) -> None:
         from tinygrad_edu import creation
@@ -112,6 +113,9 @@ class Tensor(TensorMath):
         tensor._output_nr = 0
         tensor._hooks = None
         tensor._base = self if self._base is None else self._base
+        # the storage version this view's grad_fn describes (None: made without grad mode,
+        # so it never takes its base's history; see _refresh_view)
+        tensor._view_version = self._storage.version if autograd._grad_enabled else None
         return tensor
 
     def _set_from(self, other: "Tensor") -> None:
@@ -431,13 +435,36 @@ class Tensor(TensorMath):
 
     # ------------------------------------------------------------------ in-place machinery
     def _check_inplace(self) -> None:
-        if autograd._grad_enabled and self._requires_grad and self.grad_fn is None:
+        if not autograd._grad_enabled:
+            return
+        if self._requires_grad and self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
+        base = self._base
+        if base is None or not base._requires_grad:
+            return
+        if base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+        if self._view_version is None:  # its base's history would not reach it (CopySlices)
+            raise RuntimeError("A view was created in no_grad mode and is being modified inplace "
+                               "with grad mode enabled. Given that this use case is ambiguous "
+                               "and error-prone, it is forbidden. You can clarify your code by "
+                               "moving both the view and the inplace either both inside the "
+                               "no_grad block (if you don't want the inplace to be tracked) or "
+                               "both outside (if you want the inplace to be tracked).")
 
-    def _assign(self, result: "Tensor") -> "Tensor":
+    def _assign(self, result: "Tensor", name: str | None = None) -> "Tensor":
         """Finish an in-place op: write result into self's memory, bump the version, and
-        (when recording) make self's history that of result."""
+        (when recording) make self's history that of result.
+
+        A write through a view changes the base too: the base gets a CopySlices node (the
+        gradient of the written window goes to result, the rest to the base's old history)
+        and the view reads the base's new history. A tensor that is overwritten must not pass
+        gradient to its old values: `name` (given by copy_, fill_, zero_: PyTorch's node name,
+        CopyBackwards, ...) says so, and so does a result that needs no gradient (copy_ of a
+        constant); the tensor then gets a CopySlices over all of itself, labelled `name`.
+        """
         from tinygrad_edu import dispatch
         self._check_inplace()
         if result._shape != self._shape:
@@ -445,19 +472,56 @@ class Tensor(TensorMath):
                                f"broadcast shape {list(result._shape)}")
         dispatch.copy_into(result, self)
         self._storage.version += 1
-        if autograd._grad_enabled and result._requires_grad:
-            if self._base is not None and self._base._requires_grad:
-                raise RuntimeError("tinygrad_edu does not support in-place changes to a view of "
-                                   "a tensor that requires grad (PyTorch does, via CopySlices); "
-                                   "clone() the base first")
+        if not autograd._grad_enabled:
+            return self
+        base = self._base
+        if base is not None and (result._requires_grad or base._requires_grad):
+            functions.CopySlices.apply(base, result, view=self)
+            self._refresh_view()  # the view now reads its base's new history
+        elif self._requires_grad and (name is not None or not result._requires_grad):
+            # overwritten: the old values get no gradient, result (if it needs one) all of it
+            functions.CopySlices.apply(self, result, view=self)
+            autograd.named(self, name or "torch::autograd::CopyBackwards")
+        elif result._requires_grad:
             self._requires_grad = True
             self.grad_fn = result.grad_fn
             self._output_nr = result._output_nr
+            if name is not None:
+                autograd.named(result, name)
         return self
+
+    def _refresh_view(self) -> None:
+        """Give this view the history "its base's current history, read through its window".
+
+        Called when the storage was written in place since the view's grad_fn was made: the
+        base's history may have changed since (a CopySlices, a mul_), and the old grad_fn
+        would then give a stale gradient. PyTorch regenerates a view's grad_fn the same way
+        (AsStridedBackward0). A view made without grad mode (version None) keeps no history.
+        """
+        if self._view_version is None:
+            return
+        self._view_version = self._storage.version
+        base = self._base
+        if not base._requires_grad or not base.is_contiguous():
+            return  # no history to read (a non-contiguous base keeps the old grad_fn: rare)
+        shape, strides, offset = self._shape, self._strides, self._offset - base._offset
+
+        def window(_shape: tuple, _strides: tuple, start: int) -> tuple:
+            # the base is contiguous, so the view's strides hold for any copy of it
+            return shape, strides, start + offset
+
+        fresh = functions.Slice.apply(base, window=window)
+        self._requires_grad = True
+        self.grad_fn = autograd.named(fresh, "AsStridedBackward0").grad_fn
+        self._output_nr = 0
 
     def _inplace_input(self) -> "Tensor":
         """self, or a copy when recording (so backward sees the value from before the op)."""
-        if autograd._grad_enabled and self._requires_grad:
+        if not autograd._grad_enabled:
+            return self
+        if self._base is not None and self._view_version != self._storage.version:
+            self._refresh_view()
+        if self._requires_grad:
             return self.clone()
         return self
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import composite as C
-from tinygrad_edu import creation, dispatch, dtypes, indexing
+from tinygrad_edu import creation, dispatch, indexing
 from tinygrad_edu import functions as F
 from tinygrad_edu import movement as M
 
@@ -80,19 +80,30 @@ class TensorMath:
     def __abs__(self) -> Any:
         return F.Abs.apply(self)
 
+    # bitwise on integers, logical on bools (PyTorch; floats raise)
     def __invert__(self) -> Any:
-        if self.dtype is not dtypes.bool_:
-            raise TypeError("~ (bitwise not) is only supported for bool tensors here")
-        return C.logical_not(self)
+        return C.bitwise_not(self)
 
     def __and__(self, other: Any) -> Any:
-        return C.logical_and(self, other)
+        return C.bitwise_and(self, other)
+
+    def __rand__(self, other: Any) -> Any:
+        return C.bitwise_and(other, self)
 
     def __or__(self, other: Any) -> Any:
-        return C.logical_or(self, other)
+        return C.bitwise_or(self, other)
+
+    def __ror__(self, other: Any) -> Any:
+        return C.bitwise_or(other, self)
 
     def __xor__(self, other: Any) -> Any:
-        return C.logical_xor(self, other)
+        return C.bitwise_xor(self, other)
+
+    def __rxor__(self, other: Any) -> Any:
+        return C.bitwise_xor(other, self)
+
+    bitwise_and, bitwise_or, bitwise_xor = __and__, __or__, __xor__
+    bitwise_not = __invert__
 
     # ---- comparisons (no gradient; bool results)
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
@@ -166,16 +177,15 @@ class TensorMath:
             source = source.to(self.device)
         if source.dtype is not self.dtype:
             source = source.to(self.dtype)
-        return self._assign(M.expand(source, self._shape))
+        return self._assign(M.expand(source, self._shape), "torch::autograd::CopyBackwards")
 
     def zero_(self) -> Any:
-        return self.fill_(0)
+        return self._assign(M.expand(C.scalar_tensor(0, self.dtype, self), self._shape),
+                            "ZeroBackward0")
 
     def fill_(self, value: Any) -> Any:
-        self._check_inplace()
-        dispatch.copy_into(C.scalar_tensor(value, self.dtype, self), self)
-        self._storage.version += 1
-        return self
+        return self._assign(M.expand(C.scalar_tensor(value, self.dtype, self), self._shape),
+                            "FillBackward2")
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:
         values = creation._rng(generator).uniform(a, b, self._shape)
@@ -434,13 +444,27 @@ class TensorMath:
         return M.repeat(self, *sizes)
 
     def gather(self, dim: int, index: Any) -> Any:
-        return M.gather(self, dim, index)
+        return indexing.gather(self, dim, index)  # checks index, then movement.gather
 
     def __getitem__(self, key: Any) -> Any:
         return indexing.getitem(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         indexing.setitem(self, key, value)
+
+    # ---- NumPy's protocol: np.asarray(t), np.array(t, dtype) call this
+    __array_priority__ = 1000  # np.float32(2) * t calls t.__rmul__ (a Tensor), as PyTorch
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """self.numpy() (shared memory, same refusals: CUDA, requires_grad), cast to dtype;
+        copy=True always copies, copy=False refuses to (NumPy 2's protocol)."""
+        array = self.numpy()
+        if dtype is not None and np.dtype(dtype) != array.dtype:
+            if copy is False:
+                raise ValueError(f"converting a {self.dtype.name} tensor to {np.dtype(dtype)} "
+                                 "needs a copy, but copy=False")
+            return array.astype(dtype)
+        return array.copy() if copy else array
 
     # ---- new tensors like this one
     def new_tensor(self, data: Any, dtype: Any = None, device: Any = None,

@@ -11,14 +11,15 @@ for max pooling). With i, j an output position and p, q a kernel tap:
 
 where g = o // (O // groups) is o's group and Cg = C // groups (an empty bias: no bias).
 
-- im2col + matmul (`conv2d_im2col`, ...): copy every receptive field of a chunk of samples
-  into the columns of `cols` (Cg*KH*KW rows, samples*OH*OW columns); then the convolution is
-  one matrix product, weight (Og, Cg*KH*KW) @ cols, done by BLAS (`np.dot`). The backward
-  passes are matrix products too, plus `col2im` (the adjoint of im2col: add columns back).
+- im2col + matmul (`conv2d_im2col`, ...): copy every receptive field of one sample into the
+  columns of `cols` (Cg*KH*KW rows, OH*OW columns); then that sample's convolution is one
+  matrix product, weight (Og, Cg*KH*KW) @ cols, done by BLAS (`np.dot`), and runs of samples
+  go in parallel. The backward passes are matrix products too, plus `col2im` (the adjoint of
+  im2col: add columns back).
 - direct (`conv2d_direct`, ...): the sum above as plain loops, split over (sample, channel)
   pairs (or channel pairs for the weight gradient) with `prange`. No extra memory, no BLAS.
 
-benchmarks/conv.py times both: im2col is 2-10x faster here, so it is the backend's default
+benchmarks/conv.py times both: im2col is 5-25x faster here, so it is the backend's default
 (CPUBackend.conv_kernel = "im2col"; set "direct" to compare).
 Arrays reach these kernels C-contiguous (the backend copies strided views first).
 """
@@ -26,6 +27,7 @@ Arrays reach these kernels C-contiguous (the backend copies strided views first)
 import numpy as np
 from numba import prange
 
+from kernels.cpu.blas_threads import SMALL_FLOPS
 from kernels.cpu.jit import inline, kernel, parallel_kernel
 
 
@@ -39,14 +41,39 @@ def _valid_columns(width, out_width, sw, shift):
 
 # ---------------------------------------------------------------------------- im2col
 
-# Samples are processed in chunks whose columns buffer stays cache-sized (1 MiB in float32):
-# im2col writes it and the matrix product reads it back before it leaves the cache.
-CHUNK_ELEMENTS = 1 << 18
+# The batch is split into PARTS runs of consecutive samples, done in parallel (prange; a
+# launch costs ~3 us here when the machine is idle). Each run reuses one columns buffer of
+# one sample, (Cg*KH*KW, OH*OW): small enough to stay in cache between im2col writing it and
+# BLAS reading it back. A fixed number of parts, not one per thread, keeps the result the
+# same whatever the thread count: grad_weight adds one partial sum per part, in order.
+# From SMALL_FLOPS on, the backend gives BLAS all the cores (kernels/cpu/blas_threads.py):
+# then the samples run one after another instead, as BLAS must not be called from inside a
+# parallel loop while it runs threads of its own (OpenBLAS warns that it may hang).
+# (Numba freezes SMALL_FLOPS into the cached kernels: after changing it, touch this file.)
+PARTS = 8
 
 
-@kernel
-def im2col(x, n, c0, cols, col0, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw):
-    """for c < rows / (kh*kw), p, q, i, j: cols[(c*kh + p)*kw + q, col0 + i*ow + j] =
+@inline
+def _parts(n_batch, flops):
+    """How many runs of samples to do in parallel: 1 (serial) once BLAS is threaded."""
+    return 1 if flops >= SMALL_FLOPS else min(PARTS, n_batch)
+
+
+@inline
+def _samples_of(part, parts, n_batch):
+    """The samples [first, stop) of run `part` out of `parts` (sizes differ by at most 1)."""
+    return part * n_batch // parts, (part + 1) * n_batch // parts
+
+
+# In the copy loops below, np.uintp(...) marks an index as unsigned. Numba wraps negative
+# indices (a[-1] is the last element), which costs a test per element and keeps LLVM from
+# vectorising the loop; these indices are never negative ([lo, hi) keeps iw inside x), and
+# saying so makes im2col 3-6x faster.
+
+
+@inline
+def im2col(x, n, c0, cols, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw):
+    """for c < rows / (kh*kw), p, q, i, j: cols[(c*kh + p)*kw + q, i*ow + j] =
     x[n, c0 + c, ih, iw], or 0 where (ih, iw) falls outside x"""
     height, width = x.shape[2], x.shape[3]
     channels = cols.shape[0] // (kh * kw)
@@ -58,22 +85,22 @@ def im2col(x, n, c0, cols, col0, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw):
                 lo, hi = _valid_columns(width, ow, sw, shift)
                 for i in range(oh):
                     ih = i * sh - ph + p * dh
-                    base = col0 + i * ow
+                    base = i * ow
                     if ih < 0 or ih >= height:
                         for j in range(ow):
-                            cols[row, base + j] = 0
+                            cols[row, np.uintp(base + j)] = 0
                         continue
                     for j in range(lo):
-                        cols[row, base + j] = 0
+                        cols[row, np.uintp(base + j)] = 0
                     for j in range(lo, hi):
-                        cols[row, base + j] = x[n, c0 + c, ih, j * sw - shift]
+                        cols[row, np.uintp(base + j)] = x[n, c0 + c, ih, np.uintp(j * sw - shift)]
                     for j in range(hi, ow):
-                        cols[row, base + j] = 0
+                        cols[row, np.uintp(base + j)] = 0
 
 
-@kernel
-def col2im(cols, col0, grad_x, n, c0, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw):
-    """The adjoint of im2col: grad_x[n, c0 + c, ih, iw] += cols[(c*kh + p)*kw + q, col0 + ...]"""
+@inline
+def col2im(cols, grad_x, n, c0, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw):
+    """The adjoint of im2col: grad_x[n, c0 + c, ih, iw] += cols[(c*kh + p)*kw + q, i*ow + j]"""
     height, width = grad_x.shape[2], grad_x.shape[3]
     channels = cols.shape[0] // (kh * kw)
     for c in range(channels):
@@ -86,111 +113,115 @@ def col2im(cols, col0, grad_x, n, c0, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw):
                     ih = i * sh - ph + p * dh
                     if ih < 0 or ih >= height:
                         continue
-                    base = col0 + i * ow
+                    base = i * ow
                     for j in range(lo, hi):
-                        grad_x[n, c0 + c, ih, j * sw - shift] += cols[row, base + j]
+                        grad_x[n, c0 + c, ih, np.uintp(j * sw - shift)] += \
+                            cols[row, np.uintp(base + j)]
 
 
 @kernel
-def _chunk_size(n_batch, rows, length):
-    """How many samples share one columns buffer (and one matrix product)."""
-    return max(1, min(n_batch, CHUNK_ELEMENTS // max(1, rows * length)))
-
-
-@kernel
-def _gather_grad(grad3, n0, count, o0, og, buffer):
-    """buffer[o, k*L + l] = grad3[n0 + k, o0 + o, l]: a chunk of the output gradient as a
-    matrix with one column per output position."""
-    length = grad3.shape[2]
-    for k in range(count):
-        for o in range(og):
-            for position in range(length):
-                buffer[o, k * length + position] = grad3[n0 + k, o0 + o, position]
-
-
-@kernel
-def conv2d_im2col(x, weight, bias, out, sh, sw, ph, pw, dh, dw, groups):
-    """for each chunk of samples and group g: cols = im2col(chunk, group g) (Cg*KH*KW,
-    samples*OH*OW); product = weight[group g] (Og, Cg*KH*KW) @ cols; out[chunk, group g] =
-    product with its columns put back per sample, + bias[o] (bias may be empty: no bias).
-    One big BLAS product per chunk."""
+def _forward_samples(x, weight, bias, out, first, stop, sh, sw, ph, pw, dh, dw, groups):
+    """for n in [first, stop) and group g: cols = im2col(x[n], group g) (Cg*KH*KW, OH*OW);
+    out[n, group g] = weight[group g] (Og, Cg*KH*KW) @ cols, one BLAS product written
+    straight into out; then out[n, o] += bias[o] (bias empty: no bias)."""
     n_batch = x.shape[0]
     o_total, cg, kh, kw = weight.shape
     oh, ow = out.shape[2], out.shape[3]
     og = o_total // groups
-    rows = cg * kh * kw
     length = oh * ow
-    w2 = weight.reshape(o_total, rows)
+    w3 = weight.reshape(groups, og, cg * kh * kw)
     out3 = out.reshape(n_batch, o_total, length)
-    chunk = _chunk_size(n_batch, rows, length)
-    for n0 in range(0, n_batch, chunk):
-        count = min(chunk, n_batch - n0)
-        cols = np.empty((rows, count * length), dtype=x.dtype)
-        product = np.empty((og, count * length), dtype=out.dtype)
+    out4 = out.reshape(n_batch, groups, og, length)
+    cols = np.empty((cg * kh * kw, length), dtype=x.dtype)
+    for n in range(first, stop):
         for g in range(groups):
-            for k in range(count):
-                im2col(x, n0 + k, g * cg, cols, k * length, oh, ow, kh, kw, sh, sw, ph, pw,
-                       dh, dw)
-            np.dot(w2[g * og:(g + 1) * og], cols, product)
-            for k in range(count):
-                for o in range(og):
-                    shift = bias[g * og + o] if bias.shape[0] else 0.0
-                    for position in range(length):
-                        out3[n0 + k, g * og + o, position] = \
-                            product[o, k * length + position] + shift
+            im2col(x, n, g * cg, cols, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw)
+            np.dot(w3[g], cols, out4[n, g])
+        if bias.shape[0]:
+            for o in range(o_total):
+                out3[n, o] += bias[o]
+
+
+@parallel_kernel
+def conv2d_im2col(x, weight, bias, out, sh, sw, ph, pw, dh, dw, groups):
+    """for each run of samples (in parallel): _forward_samples (one product per sample)"""
+    n_batch = x.shape[0]
+    parts = _parts(n_batch, out.size * weight[0].size)
+    if parts == 1:
+        _forward_samples(x, weight, bias, out, 0, n_batch, sh, sw, ph, pw, dh, dw, groups)
+        return
+    for part in prange(parts):
+        first, stop = _samples_of(part, parts, n_batch)
+        _forward_samples(x, weight, bias, out, first, stop, sh, sw, ph, pw, dh, dw, groups)
 
 
 @kernel
-def conv2d_grad_input_im2col(grad, weight, grad_x, sh, sw, ph, pw, dh, dw, groups):
-    """for each chunk and group g: cols = weight[group g]^T @ grad[chunk, group g] (as a
-    matrix); grad_x[chunk] += col2im(cols). grad_x must start at zero."""
+def _grad_input_samples(grad, weight, grad_x, first, stop, sh, sw, ph, pw, dh, dw, groups):
+    """for n in [first, stop) and group g: cols = weight[group g]^T @ grad[n, group g]
+    (Cg*KH*KW, OH*OW); grad_x[n] += col2im(cols)"""
     n_batch = grad.shape[0]
     o_total, cg, kh, kw = weight.shape
     oh, ow = grad.shape[2], grad.shape[3]
     og = o_total // groups
-    rows = cg * kh * kw
-    length = oh * ow
-    w2 = weight.reshape(o_total, rows)
-    grad3 = grad.reshape(n_batch, o_total, length)
-    chunk = _chunk_size(n_batch, rows, length)
-    for n0 in range(0, n_batch, chunk):
-        count = min(chunk, n_batch - n0)
-        cols = np.empty((rows, count * length), dtype=grad.dtype)
-        grad_matrix = np.empty((og, count * length), dtype=grad.dtype)
+    w3 = weight.reshape(groups, og, cg * kh * kw)
+    grad4 = grad.reshape(n_batch, groups, og, oh * ow)
+    cols = np.empty((cg * kh * kw, oh * ow), dtype=grad.dtype)
+    for n in range(first, stop):
         for g in range(groups):
-            _gather_grad(grad3, n0, count, g * og, og, grad_matrix)
-            np.dot(w2[g * og:(g + 1) * og].T, grad_matrix, cols)
-            for k in range(count):
-                col2im(cols, k * length, grad_x, n0 + k, g * cg, oh, ow, kh, kw, sh, sw, ph,
-                       pw, dh, dw)
+            np.dot(w3[g].T, grad4[n, g], cols)
+            col2im(cols, grad_x, n, g * cg, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw)
+
+
+@parallel_kernel
+def conv2d_grad_input_im2col(grad, weight, grad_x, sh, sw, ph, pw, dh, dw, groups):
+    """for each run of samples (in parallel): _grad_input_samples. grad_x must start at 0."""
+    n_batch = grad.shape[0]
+    parts = _parts(n_batch, grad.size * weight[0].size)
+    if parts == 1:
+        _grad_input_samples(grad, weight, grad_x, 0, n_batch, sh, sw, ph, pw, dh, dw, groups)
+        return
+    for part in prange(parts):
+        first, stop = _samples_of(part, parts, n_batch)
+        _grad_input_samples(grad, weight, grad_x, first, stop, sh, sw, ph, pw, dh, dw, groups)
 
 
 @kernel
+def _grad_weight_samples(x, grad, total, kh, kw, first, stop, sh, sw, ph, pw, dh, dw):
+    """total[g] (Og, Cg*KH*KW) = sum over n in [first, stop) of grad[n, group g] (Og, OH*OW)
+    @ im2col(x[n], group g)^T (OH*OW, Cg*KH*KW), for every group g; total starts at 0."""
+    n_batch = x.shape[0]
+    groups, og, rows = total.shape
+    oh, ow = grad.shape[2], grad.shape[3]
+    cg = rows // (kh * kw)
+    grad4 = grad.reshape(n_batch, groups, og, oh * ow)
+    cols = np.empty((rows, oh * ow), dtype=x.dtype)
+    product = np.empty((og, rows), dtype=grad.dtype)
+    for n in range(first, stop):
+        for g in range(groups):
+            im2col(x, n, g * cg, cols, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw)
+            np.dot(grad4[n, g], cols.T, product)
+            total[g] += product
+
+
+@parallel_kernel
 def conv2d_grad_weight_im2col(x, grad, grad_weight, sh, sw, ph, pw, dh, dw, groups):
-    """grad_weight[group g] = sum over chunks of grad[chunk, group g] (Og, samples*OH*OW)
-    @ im2col(chunk, group g)^T"""
+    """grad_weight = the sum of _grad_weight_samples over the runs of samples: each run (in
+    parallel) sums into a partial result of its own; the partials are added in order."""
     n_batch = x.shape[0]
     o_total, cg, kh, kw = grad_weight.shape
-    oh, ow = grad.shape[2], grad.shape[3]
-    og = o_total // groups
-    rows = cg * kh * kw
-    length = oh * ow
-    grad3 = grad.reshape(n_batch, o_total, length)
-    accumulator = np.zeros((o_total, rows), dtype=grad.dtype)
-    partial = np.empty((og, rows), dtype=grad.dtype)
-    chunk = _chunk_size(n_batch, rows, length)
-    for n0 in range(0, n_batch, chunk):
-        count = min(chunk, n_batch - n0)
-        cols = np.empty((rows, count * length), dtype=x.dtype)
-        grad_matrix = np.empty((og, count * length), dtype=grad.dtype)
-        for g in range(groups):
-            for k in range(count):
-                im2col(x, n0 + k, g * cg, cols, k * length, oh, ow, kh, kw, sh, sw, ph, pw,
-                       dh, dw)
-            _gather_grad(grad3, n0, count, g * og, og, grad_matrix)
-            np.dot(grad_matrix, cols.T, partial)
-            accumulator[g * og:(g + 1) * og] += partial
-    grad_weight[...] = accumulator.reshape(grad_weight.shape)
+    parts = _parts(n_batch, grad.size * grad_weight[0].size)
+    partial = np.zeros((parts, groups, o_total // groups, cg * kh * kw), dtype=grad.dtype)
+    if parts == 1:
+        _grad_weight_samples(x, grad, partial[0], kh, kw, 0, n_batch, sh, sw, ph, pw, dh, dw)
+    else:
+        for part in prange(parts):
+            first, stop = _samples_of(part, parts, n_batch)
+            _grad_weight_samples(x, grad, partial[part], kh, kw, first, stop, sh, sw, ph, pw,
+                                 dh, dw)
+    total = grad_weight.reshape(partial.shape[1:])
+    total[...] = partial[0]
+    for part in range(1, parts):
+        total += partial[part]
 
 
 # ---------------------------------------------------------------------------- direct loops
@@ -278,15 +309,21 @@ def conv2d_grad_weight_direct(x, grad, grad_weight, sh, sw, ph, pw, dh, dw, grou
 
 @kernel
 def conv2d_grad_bias(grad, out):
-    """for o: out[o] = sum_{n, i, j} grad[n, o, i, j]  (accumulated in float64)"""
+    """for o: out[o] = sum_{n, i, j} grad[n, o, i, j]  (accumulated in float64)
+
+    Summed over n first, into one running total per position: those sums are independent,
+    so the compiler vectorises them (a single running total cannot be: each addition waits
+    for the one before, and without fastmath the order of float additions is kept)."""
     n_batch, o_total = grad.shape[0], grad.shape[1]
     grad3 = grad.reshape(n_batch, o_total, -1)
+    length = grad3.shape[2]
+    per_position = np.empty(length, dtype=np.float64)
     for o in range(o_total):
-        total = 0.0
+        per_position[:] = 0.0
         for n in range(n_batch):
-            for position in range(grad3.shape[2]):
-                total += grad3[n, o, position]
-        out[o] = total
+            for position in range(length):
+                per_position[position] += grad3[n, o, position]
+        out[o] = per_position.sum()
 
 
 # ---------------------------------------------------------------------------- max pooling

@@ -42,7 +42,7 @@ def map_contiguous(op, x, out):
             out[i] = x[i]
     elif op == ops.RELU:
         for i in range(n):
-            out[i] = x[i] if x[i] > 0 else 0
+            out[i] = 0 if x[i] < 0 else x[i]  # not `x > 0`: nan stays nan, as PyTorch
     else:
         for i in range(n):
             out[i] = apply_unary(op, x[i])

@@ -110,25 +110,71 @@ def logsigmoid(input: Tensor) -> Tensor:
     return C.neg(softplus(C.neg(input)))
 
 
-def _erfc_of_abs(z: Tensor) -> Tensor:
-    """erfc(|z|) by the Chebyshev fit of Numerical Recipes (6.2): relative error < 1.2e-7
-    everywhere. Written with primitives, so it is differentiable like everything else."""
-    magnitude = F.Abs.apply(z)
-    t = C.div(1.0, C.add(C.mul(magnitude, 0.5), 1.0))
-    coefficients = (0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807,
-                    -0.18628806, 0.09678418, 0.37409196, 1.00002368, -1.26551223)
-    polynomial = C.mul(t, coefficients[0])
-    for coefficient in coefficients[1:-1]:
-        polynomial = C.mul(C.add(polynomial, coefficient), t)
-    polynomial = C.add(polynomial, coefficients[-1])
-    return C.mul(t, F.Exp.apply(C.sub(polynomial, C.mul(magnitude, magnitude))))
+# erfc by W. J. Cody's rational Chebyshev fits ("Rational Chebyshev approximations for the
+# error function", Math. Comp. 23, 1969; netlib specfun CALERF), relative error ~1e-16.
+# Coefficients run from the highest power down; each denominator is monic.
+ERF_NEAR_0 = ((1.85777706184603153e-1, 3.16112374387056560e00, 1.13864154151050156e02,
+               3.77485237685302021e02, 3.20937758913846947e03),
+              (1.0, 2.36012909523441209e01, 2.44024637934444173e02,
+               1.28261652607737228e03, 2.84423683343917062e03))
+ERFC_MIDDLE = ((2.15311535474403846e-8, 5.64188496988670089e-1, 8.88314979438837594e00,
+                6.61191906371416295e01, 2.98635138197400131e02, 8.81952221241769090e02,
+                1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03),
+               (1.0, 1.57449261107098347e01, 1.17693950891312499e02,
+                5.37181101862009858e02, 1.62138957456669019e03, 3.29079923573345963e03,
+                4.36261909014324716e03, 3.43936767414372164e03, 1.23033935480374942e03))
+ERFC_TAIL = ((1.63153871373020978e-2, 3.05326634961232344e-1, 3.60344899949804439e-1,
+              1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4),
+             (1.0, 2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
+              6.05183413124413191e-2, 2.33520497626869185e-3))
+
+
+def _polynomial(t: Tensor, coefficients: tuple) -> Tensor:
+    """c0 t^k + c1 t^(k-1) + ... + ck by Horner's rule: ((c0 t + c1) t + c2) t + ..."""
+    result = C.add(C.mul(t, coefficients[0]), coefficients[1])
+    for coefficient in coefficients[2:]:
+        result = C.add(C.mul(result, t), coefficient)
+    return result
+
+
+def _rational(t: Tensor, fit: tuple) -> Tensor:
+    """p(t) / q(t) for fit = (p's coefficients, q's coefficients)"""
+    return C.div(_polynomial(t, fit[0]), _polynomial(t, fit[1]))
+
+
+def _erfc(y: Tensor) -> Tensor:
+    """erfc(y) = 1 - erf(y) for y >= 0, in three ranges (Cody's CALERF):
+
+        y <= 0.46875:   1 - y R1(y^2)
+        y <= 4:         exp(-y^2) R2(y)
+        y > 4:          exp(-y^2) (1/sqrt(pi) - R3(1/y^2) / y^2) / y
+
+    All three are computed everywhere and `where` picks one; each on y clamped to its range,
+    so that none overflows (1/y at y = 0, y^8 in float32). Cody also splits y^2 to get
+    exp(-y^2) to full precision; without that the relative error grows to about y^2 * 1e-16
+    in the far tail. Nothing differentiates through this: gelu passes a detached y.
+    """
+    near, middle, far = C.minimum(y, 0.46875), C.clamp(y, 0.46875, 4.0), C.maximum(y, 4.0)
+    near_0 = C.sub(1.0, C.mul(near, _rational(C.mul(near, near), ERF_NEAR_0)))
+    in_middle = C.mul(F.Exp.apply(C.neg(C.mul(middle, middle))),
+                      _rational(middle, ERFC_MIDDLE))
+    inverse_square = C.div(1.0, C.mul(far, far))
+    asymptotic = C.sub(1.0 / math.sqrt(math.pi),
+                       C.mul(inverse_square, _rational(inverse_square, ERFC_TAIL)))
+    tail = C.div(C.mul(F.Exp.apply(C.neg(C.mul(far, far))), asymptotic), far)
+    return C.where(y <= 0.46875, near_0, C.where(y <= 4.0, in_middle, tail))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x), Phi the standard normal CDF = (1 + erf(x / sqrt 2)) / 2.
 
-    'none': Phi from erfc (see _erfc_of_abs; PyTorch uses the exact erf, the difference is
-    below 1e-7); 'tanh': 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+    'none': Phi from Cody's erfc (see _erfc; float64 is within ~1e-15 of PyTorch's erf);
+    'tanh': 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+
+    The exact GELU has no erf primitive beneath it, so its gradient is added by hand:
+    Phi is computed on a detached x, and d/dx gelu = Phi(x) + x phi(x) (phi the normal
+    density) comes from x * Phi plus the term phi.detach() - phi, which is exactly 0 and
+    has d/dx = x phi(x). PyTorch: its GELU also has a second derivative; this one does not.
     """
     if approximate == "tanh":
         inner = C.mul(C.add(input, C.mul(C.mul(C.mul(input, input), input), 0.044715)),
@@ -137,9 +183,12 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate != "none":
         raise RuntimeError(f"approximate argument must be either none or tanh, got "
                            f"{approximate}")
-    tail = _erfc_of_abs(C.mul(input, 1.0 / math.sqrt(2.0)))  # = 1 + erf(-|x|/sqrt 2)
-    twice_phi = C.where(input >= 0, C.sub(2.0, tail), tail)
-    return C.mul(C.mul(input, 0.5), twice_phi)
+    detached = input.detach()
+    tail = _erfc(C.mul(F.Abs.apply(detached), 1.0 / math.sqrt(2.0)))  # = 2 Phi(-|x|)
+    cdf = C.mul(C.where(detached >= 0, C.sub(2.0, tail), tail), 0.5)  # Phi(x)
+    density = C.mul(F.Exp.apply(C.mul(C.mul(input, input), -0.5)),
+                    1.0 / math.sqrt(2.0 * math.pi))  # phi(x), differentiable
+    return C.add(C.mul(input, cdf), C.sub(density.detach(), density))
 
 
 def _softmax_dim(name: str, ndim: int) -> int:

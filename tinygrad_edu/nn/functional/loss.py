@@ -247,10 +247,17 @@ def _clamped_log(x: Tensor) -> Tensor:
     return C.clamp(C.where(positive, F.Log.apply(safe), -100.0), min=-100.0)
 
 
+# PyTorch's BCE gradient divides by max(x (1 - x), 1e-12), the 1e-12 a float32 constant
+BCE_EPSILON = float(np.float32(1e-12))
+
+
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
-    """-(y log x + (1 - y) log(1 - x)) * weight, each log clamped at -100; x in [0, 1]."""
+    """-(y log x + (1 - y) log(1 - x)) * weight, each log clamped at -100; x in [0, 1].
+
+    d loss / dx = (x - y) / max(x (1 - x), 1e-12) * weight, as PyTorch: finite at 0 and 1.
+    """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the "
@@ -259,9 +266,20 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if input.numel() and (C.amin(input.detach()).item() < 0
                           or C.amax(input.detach()).item() > 1):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    log_x = _clamped_log(input)
-    log_one_minus_x = _clamped_log(C.sub(1.0, input))
+    # The value from the clamped logs, at a detached x; the gradient in x from PyTorch's
+    # formula, added by the detach trick: slope * (x - x.detach()) is exactly 0 but has
+    # d/dx = slope. Autograd through the clamped logs would give 0 at x = 0 or 1 (the clamp)
+    # and 1/x just inside (1e20 at x = 1e-20); PyTorch gives (x - y) / max(x (1 - x), eps).
+    # d/dy still comes from the logs: clamped, so -+100 at x = 0 or 1 (PyTorch: -+inf).
+    # PyTorch: its BCE also has a second derivative; the detached slope here has none.
+    detached = input.detach()
+    log_x = _clamped_log(detached)
+    log_one_minus_x = _clamped_log(C.sub(1.0, detached))
     loss = C.neg(C.add(C.mul(target, log_x), C.mul(C.sub(1.0, target), log_one_minus_x)))
+    if input.requires_grad:
+        denominator = C.clamp(C.mul(detached, C.sub(1.0, detached)), min=BCE_EPSILON)
+        slope = C.div(C.sub(detached, target.detach()), denominator)
+        loss = C.add(loss, C.mul(slope, C.sub(input, detached)))
     if weight is not None:
         loss = C.mul(loss, weight)
     return _reduce(loss, reduction)
