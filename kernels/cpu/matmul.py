@@ -4,9 +4,12 @@ All compute out[b, i, j] = sum_p a[b, i, p] * b[b, p, j] for every batch index b
 
 - `matmul_naive`: the textbook triple loop; the inner loop walks a column of `b`, which
   jumps across memory, so it is slow.
-- `matmul_tiled`: the same sums, reordered into TILE x TILE blocks that stay in the CPU
-  cache, with the i-p-j loop order (the innermost loop reads `b` and writes `out` along
-  rows), and the row blocks split across threads with `prange`.
+- `matmul_tiled`: the same sums, reordered into blocks that stay in the CPU cache (TILE rows
+  of `a` and `out`, TILE rows of `b` at a time, COLUMN_TILE columns), with the i-p-j loop
+  order: the innermost loop reads a row of `b` and updates a row of `out`, both contiguous,
+  so the compiler turns it into SIMD instructions (8 or 16 floats at a time). The blocks of
+  rows are split across threads with `prange`. About 10x faster than the same blocking with
+  the innermost loop indexing 2-d arrays (benchmarks/kernels.py).
 - `matmul_blas`: `np.dot` inside `@njit`, which Numba turns into a call to the BLAS library
   NumPy ships with: decades of tuning. The default for float32/float64.
 """
@@ -16,7 +19,8 @@ from numba import prange
 
 from kernels.cpu.jit import kernel, parallel_kernel
 
-TILE = 64  # a 64x64 float64 block is 32 KiB: a typical L1 data cache
+TILE = 64  # rows of a block: 64 rows of `b`, 256 columns wide, float32: 64 KiB (L2-resident)
+COLUMN_TILE = 256  # columns of a block: one row of it is 1 KiB, a few SIMD loads
 
 
 @kernel
@@ -43,19 +47,22 @@ def matmul_tiled(a, b, out):
         batch = job // n_row_tiles
         i0 = (job % n_row_tiles) * TILE
         i1 = min(i0 + TILE, n)
-        accumulator = np.zeros((i1 - i0, m), dtype=np.float64)
+        # the block's sums, in out's dtype as BLAS keeps them (float32 for float32)
+        block = np.zeros((i1 - i0, m), dtype=out.dtype)
         for p0 in range(0, k, TILE):
             p1 = min(p0 + TILE, k)
-            for j0 in range(0, m, TILE):
-                j1 = min(j0 + TILE, m)
+            for j0 in range(0, m, COLUMN_TILE):
+                j1 = min(j0 + COLUMN_TILE, m)
                 for i in range(i0, i1):
+                    out_row = block[i - i0]  # 1-d views: the inner loop is two plain arrays
                     for p in range(p0, p1):
                         a_ip = a[batch, i, p]
-                        for j in range(j0, j1):
-                            accumulator[i - i0, j] += a_ip * b[batch, p, j]
-        for i in range(i0, i1):
-            for j in range(m):
-                out[batch, i, j] = accumulator[i - i0, j]
+                        b_row = b[batch, p]
+                        # unsigned j: Numba then skips its negative-index wraparound check,
+                        # which otherwise stops this loop from vectorising
+                        for j in range(np.uintp(j0), np.uintp(j1)):
+                            out_row[j] += a_ip * b_row[j]
+        out[batch, i0:i1] = block
 
 
 @kernel
