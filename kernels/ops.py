@@ -26,11 +26,13 @@ RELU = 12
 SIGN = 13
 RECIPROCAL = 14
 LOGICAL_NOT = 15
+ERF = 16
 
 UNARY_OPS = {
     "identity": IDENTITY, "neg": NEG, "abs": ABS, "exp": EXP, "log": LOG, "log1p": LOG1P,
     "sqrt": SQRT, "rsqrt": RSQRT, "sin": SIN, "cos": COS, "tanh": TANH, "sigmoid": SIGMOID,
     "relu": RELU, "sign": SIGN, "reciprocal": RECIPROCAL, "logical_not": LOGICAL_NOT,
+    "erf": ERF,
 }
 
 # ---- binary operations, for `zip(op, a, b, out)`: out[i] = f(a[bcast(i)], b[bcast(i)])
@@ -66,6 +68,7 @@ ABS_BACK = 27
 RECIPROCAL_BACK = 28
 POW_BACK_BASE = 29  # out = b * a**(b-1): a = base, b = exponent (caller multiplies by grad)
 POW_BACK_EXPONENT = 30  # out = y * log(a): a = base, b = y = a**b
+ERF_BACK = 31
 
 BINARY_OPS = {
     "add": ADD, "sub": SUB, "mul": MUL, "div": DIV, "pow": POW, "maximum": MAXIMUM,
@@ -76,7 +79,7 @@ BINARY_OPS = {
     "sin_back": SIN_BACK, "cos_back": COS_BACK, "tanh_back": TANH_BACK,
     "sigmoid_back": SIGMOID_BACK, "relu_back": RELU_BACK, "abs_back": ABS_BACK,
     "reciprocal_back": RECIPROCAL_BACK, "pow_back_base": POW_BACK_BASE,
-    "pow_back_exponent": POW_BACK_EXPONENT,
+    "pow_back_exponent": POW_BACK_EXPONENT, "erf_back": ERF_BACK,
 }
 
 # ---- reductions, for `reduce(op, x, axes)`: out[j] = fold(f, x[all i that map to j])

@@ -47,6 +47,7 @@ UNARY = {
     ops.SIGN: lambda x: np.where(x != x, 0, np.sign(x)) + 0,  # PyTorch: sign(nan) = 0, +0.
     ops.RECIPROCAL: lambda x: 1.0 / x,
     ops.LOGICAL_NOT: np.logical_not,
+    ops.ERF: lambda x: _elementwise(scalar_math.erf, x),  # NumPy has no erf: math.erf
 }
 
 BINARY = {
@@ -81,6 +82,7 @@ BINARY = {
     ops.RECIPROCAL_BACK: lambda y, g: -g * y * y,
     ops.POW_BACK_BASE: lambda a, b: _elementwise(scalar_math.power_back_base, a, b),
     ops.POW_BACK_EXPONENT: lambda a, y: _elementwise(scalar_math.power_back_exponent, a, y),
+    ops.ERF_BACK: lambda x, g: g * (2 / np.sqrt(np.pi)) * np.exp(-x * x),
 }
 
 EXACT_ON_INTEGERS = (ops.IDENTITY, ops.NEG, ops.ABS, ops.RELU, ops.SIGN, ops.LOGICAL_NOT)

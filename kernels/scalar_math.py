@@ -86,6 +86,11 @@ def tanh(x):
     return math.tanh(x)
 
 
+def erf(x):
+    """erf(x) = 2/sqrt(pi) * integral from 0 to x of exp(-t**2) dt (the Gauss error function)"""
+    return math.erf(x)
+
+
 def sigmoid(x):
     """1 / (1 + e**-x), computed without overflow for large |x|"""
     if x >= 0:
@@ -163,6 +168,11 @@ def cos_back(x, grad):
 def tanh_back(y, grad):
     """d/dx tanh x = 1 - tanh(x)**2 = 1 - y**2"""
     return grad * (1.0 - y * y)
+
+
+def erf_back(x, grad):
+    """d/dx erf x = 2/sqrt(pi) exp(-x**2)"""
+    return grad * 1.1283791670955126 * math.exp(-x * x)
 
 
 def sigmoid_back(y, grad):

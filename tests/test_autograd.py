@@ -575,6 +575,85 @@ GRAD_FN_NAMES_OF_OTHER_MODULES = {  # the node is made in composite.py, indexing
 }
 
 
+def _functional(name: str, *args: Any, **options: Any) -> Any:
+    """lib, x -> lib.nn.functional.name(x, *args(lib), **options): a table entry."""
+    return lambda lib, x: getattr(lib.nn.functional, name)(x, *(a(lib) for a in args),
+                                                           **options)
+
+
+def _classes(lib: Any, *shape: int) -> Any:
+    return lib.zeros(shape, dtype=lib.int64)  # class 0 for every sample
+
+
+def _zeros(lib: Any) -> Any:
+    return lib.zeros(2, 2)
+
+
+GRAD_FN_NAMES_OF_COMPOSITES = {  # composites whose last node carries PyTorch's name for it
+    "x.mean()": lambda lib, x: x.mean(), "x.mean(0)": lambda lib, x: x.mean(0),
+    "x.mean((0, 1))": lambda lib, x: x.mean((0, 1)),
+    "x.sum().mean()": lambda lib, x: x.sum().mean(), "x.var()": lambda lib, x: x.var(),
+    "x.var(0, correction=0)": lambda lib, x: x.var(0, correction=0),
+    "x.std()": lambda lib, x: x.std(), "x.std(1, keepdim=True)": lambda lib, x: x.std(1, True),
+    "x.clamp(0, 1)": lambda lib, x: x.clamp(0, 1), "x.clamp(max=1)": lambda lib, x: x.clamp(max=1),
+    "x.clamp(tensor)": lambda lib, x: x.clamp(lib.zeros(2, 2)),
+    "y.clamp_(0, 1)": lambda lib, x: (x * 1).clamp_(0, 1),
+    "x.masked_fill(m, 1)": lambda lib, x: x.masked_fill(x > 0, 1.0),
+    "x.masked_fill(m, t)": lambda lib, x: x.masked_fill(x > 0, lib.tensor(1.0)),
+    "y.masked_fill_(m, 1)": lambda lib, x: (x * 1).masked_fill_(x > 0, 1.0),
+    "x.norm()": lambda lib, x: x.norm(), "x.norm(dim=1)": lambda lib, x: x.norm(dim=1),
+    "x.norm(p=1)": lambda lib, x: x.norm(p=1), "x.norm(p=3)": lambda lib, x: x.norm(p=3),
+    "x.norm(p=inf)": lambda lib, x: x.norm(p=float("inf")),
+    "x.norm(p=0)": lambda lib, x: x.norm(p=0),
+    "2 - x": lambda lib, x: 2 - x, "x - 2": lambda lib, x: x - 2, "2 ** x": lambda lib, x: 2 ** x,
+    "x ** x": lambda lib, x: x ** x, "x ** 2": lambda lib, x: x ** 2,
+    "pow(2, x)": lambda lib, x: lib.pow(2, x),
+    "x.softmax(1)": lambda lib, x: x.softmax(1),
+    "x[0, 0].softmax(0)": lambda lib, x: x[0, 0].softmax(0),
+    "x.log_softmax(1)": lambda lib, x: x.log_softmax(1),
+    "x[0, 0].log_softmax(0)": lambda lib, x: x[0, 0].log_softmax(0),
+    "x.logsumexp(1)": lambda lib, x: x.logsumexp(1),
+    "x.logsumexp(1, True)": lambda lib, x: x.logsumexp(1, keepdim=True),
+    "x.erf()": lambda lib, x: x.erf(), "erf(x)": lambda lib, x: lib.erf(x),
+    "cross_entropy": _functional("cross_entropy", lambda lib: _classes(lib, 2)),
+    "cross_entropy none": _functional("cross_entropy", lambda lib: _classes(lib, 2),
+                                      reduction="none"),
+    "cross_entropy ignore_index": _functional("cross_entropy", lambda lib: _classes(lib, 2),
+                                              ignore_index=1),
+    "cross_entropy 1-d": lambda lib, x: lib.nn.functional.cross_entropy(x[0], _classes(lib)),
+    "cross_entropy 3-d": lambda lib, x: lib.nn.functional.cross_entropy(
+        x[None], _classes(lib, 1, 2)),
+    "cross_entropy 3-d none": lambda lib, x: lib.nn.functional.cross_entropy(
+        x[None], _classes(lib, 1, 2), reduction="none"),
+    "cross_entropy 4-d": lambda lib, x: lib.nn.functional.cross_entropy(
+        x[None, :, :, None], _classes(lib, 1, 2, 1), reduction="sum"),
+    "cross_entropy smoothing": _functional("cross_entropy", lambda lib: _classes(lib, 2),
+                                           label_smoothing=0.1),
+    "nll_loss": _functional("nll_loss", lambda lib: _classes(lib, 2)),
+    "mse_loss": _functional("mse_loss", _zeros), "mse_loss none": _functional(
+        "mse_loss", _zeros, reduction="none"),
+    "l1_loss": _functional("l1_loss", _zeros),
+    "smooth_l1_loss": _functional("smooth_l1_loss", _zeros),
+    "huber_loss": _functional("huber_loss", _zeros),
+    "binary_cross_entropy": lambda lib, x: lib.nn.functional.binary_cross_entropy(
+        x.sigmoid(), lib.zeros(2, 2)),
+    "binary_cross_entropy_with_logits": _functional("binary_cross_entropy_with_logits", _zeros),
+    "linear": _functional("linear", lambda lib: lib.ones(3, 2)),
+    "linear with bias": _functional("linear", lambda lib: lib.ones(3, 2), lambda lib: lib.ones(3)),
+    "linear 1-d": lambda lib, x: lib.nn.functional.linear(x[0], x),
+    "linear 3-d": lambda lib, x: lib.nn.functional.linear(x[None], x),
+    "linear 3-d with bias": lambda lib, x: lib.nn.functional.linear(x[None], x, lib.ones(2)),
+    "gelu": _functional("gelu"), "gelu tanh": _functional("gelu", approximate="tanh"),
+    "silu": _functional("silu"), "elu": _functional("elu"),
+    "elu_": lambda lib, x: lib.nn.functional.elu(x * 1, inplace=True),
+    "selu": _functional("selu"), "leaky_relu": _functional("leaky_relu"),
+    "leaky_relu_": lambda lib, x: lib.nn.functional.leaky_relu(x * 1, inplace=True),
+    "softplus": _functional("softplus"),
+    "hardtanh": _functional("hardtanh"), "relu6": _functional("relu6"),
+    "logsigmoid": _functional("logsigmoid"), "mish": _functional("mish"),
+}
+
+
 def _set_row(x: Any) -> Any:
     y = x * 1
     y[0] = 3.0
@@ -605,6 +684,12 @@ def test_grad_fn_names_match_torch() -> None:
 @pytest.mark.skipif(torch is None, reason="PyTorch is the oracle")
 def test_grad_fn_names_made_in_other_modules_match_torch() -> None:
     wrong = _names_differing_from_torch(GRAD_FN_NAMES_OF_OTHER_MODULES)
+    assert not wrong, f"grad_fn names differ from PyTorch's: {wrong}"
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is the oracle")
+def test_grad_fn_names_of_composites_match_torch() -> None:
+    wrong = _names_differing_from_torch(GRAD_FN_NAMES_OF_COMPOSITES)
     assert not wrong, f"grad_fn names differ from PyTorch's: {wrong}"
 
 

@@ -55,7 +55,7 @@ ATTRIBUTES = {
 PINNED_UNARY = {
     "identity": 0, "neg": 1, "abs": 2, "exp": 3, "log": 4, "log1p": 5, "sqrt": 6, "rsqrt": 7,
     "sin": 8, "cos": 9, "tanh": 10, "sigmoid": 11, "relu": 12, "sign": 13, "reciprocal": 14,
-    "logical_not": 15,
+    "logical_not": 15, "erf": 16,
 }
 PINNED_BINARY = {
     "add": 0, "sub": 1, "mul": 2, "div": 3, "pow": 4, "maximum": 5, "minimum": 6, "eq": 7,
@@ -63,13 +63,13 @@ PINNED_BINARY = {
     "logical_and": 15, "logical_or": 16, "exp_back": 17, "log_back": 18, "log1p_back": 19,
     "sqrt_back": 20, "rsqrt_back": 21, "sin_back": 22, "cos_back": 23, "tanh_back": 24,
     "sigmoid_back": 25, "relu_back": 26, "abs_back": 27, "reciprocal_back": 28,
-    "pow_back_base": 29, "pow_back_exponent": 30,
+    "pow_back_base": 29, "pow_back_exponent": 30, "erf_back": 31,
 }
 PINNED_REDUCE = {"sum": 0, "prod": 1, "max": 2, "min": 3}
 PINNED_ARG_REDUCE = {"argmax": 0, "argmin": 1}
 PINNED_PRIMITIVES = (
-    "Neg", "Exp", "Log", "Log1p", "Sqrt", "Rsqrt", "Sin", "Cos", "Tanh", "Sigmoid", "Relu",
-    "Abs", "Reciprocal", "Sign",
+    "Neg", "Exp", "Log", "Log1p", "Sqrt", "Rsqrt", "Sin", "Cos", "Tanh", "Erf", "Sigmoid",
+    "Relu", "Abs", "Reciprocal", "Sign",
     "Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where",
     "Sum", "Prod", "Amax", "Amin",
     "View", "Permute", "Expand", "Slice", "Cat", "Clone",
@@ -204,7 +204,7 @@ def assert_same(got: np.ndarray, expected: np.ndarray, what: str) -> None:
 # ---- elementwise: every op code, cpu vs reference ------------------------------------------
 
 FLOAT_UNARY = {"exp", "log", "log1p", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid",
-               "reciprocal"}
+               "reciprocal", "erf"}
 
 
 def unary_out_dtype(name: str, dtype: type) -> type | None:

@@ -4,6 +4,8 @@ CPU backend against each other."""
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -512,10 +514,65 @@ def test_activations_match_pytorch(torch, name, options):
     compare_module(torch, ours, theirs, x, atol=1e-12)
 
 
+def _cuda_imports() -> bool:
+    try:
+        importlib.import_module("kernels.cuda")
+    except Exception:
+        return False
+    return True
+
+
+ERF_INPUT = np.array([0.0, 1e-30, -1e-30, 0.3, -0.7, 0.46875, 1.5, -2.5, 4.0, -6.0, 30.0,
+                      -80.0, 1e30, np.inf, -np.inf, np.nan])
+
+
+@pytest.mark.parametrize("dtype, atol", [("float64", 1e-15), ("float32", 1e-6)])
+def test_erf_matches_pytorch(torch, dtype, atol):
+    """erf(x) and d/dx erf x = 2/sqrt(pi) exp(-x^2), tails and nan included"""
+    ours_x = tg.tensor(ERF_INPUT, dtype=getattr(tg, dtype), requires_grad=True)
+    theirs_x = torch.tensor(ERF_INPUT, dtype=getattr(torch, dtype), requires_grad=True)
+    ours, theirs = ours_x.erf(), torch.erf(theirs_x)
+    assert ours.dtype is getattr(tg, dtype), f"erf of {dtype} gives {ours.dtype}"
+    assert ours.grad_fn.name() == theirs.grad_fn.name(), f"grad_fn {ours.grad_fn.name()}"
+    seed = randn(len(ERF_INPUT))
+    (ours * tg.tensor(seed, dtype=ours.dtype)).sum().backward()
+    (theirs * torch.tensor(seed, dtype=theirs.dtype)).sum().backward()
+    for what, a, b in (("erf", ours, theirs), ("tinygrad_edu.erf", tg.erf(ours_x), theirs),
+                       ("erf gradient", ours_x.grad, theirs_x.grad)):
+        a, b = a.detach().numpy(), b.detach().numpy()
+        assert np.array_equal(np.isnan(a), np.isnan(b)), f"{what} {dtype}: nan differs"
+        close(np.nan_to_num(a), np.nan_to_num(b), atol, f"{what} {dtype}")
+
+
+def test_erf_gradcheck():
+    check_gradients(lambda x: x.erf(), randn(3, 4) * 2)
+    check_gradients(lambda x: x.t().erf(), randn(4, 3))  # a non-contiguous view
+    assert tg.tensor([[0, 1], [-2, 3]]).erf().dtype is tg.float32, "int erf gives float32"
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _cuda_imports(), reason="kernels.cuda does not import")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_erf_and_exact_gelu_on_cuda_equal_the_cpu(dtype):
+    """Values and gradients of erf and GELU on cuda (the CUDA simulator without a GPU)."""
+    array = np.concatenate([ERF_INPUT[:-4], randn(8)]).reshape(4, 5)
+    results = {}
+    for where in ("cpu", "cuda"):
+        x = tg.tensor(array, dtype=getattr(tg, dtype), requires_grad=True, device=where)
+        erf, gelu = x.t().erf(), F.gelu(x)
+        (erf.sum() + (gelu * 0.5).sum()).backward()
+        results[where] = [t.detach().cpu().numpy() for t in (erf, gelu, x.grad)]
+    for what, on_cpu, on_cuda in zip(("erf", "gelu", "gradient"), results["cpu"],
+                                     results["cuda"]):
+        close(on_cuda, on_cpu, 1e-6 if dtype == "float32" else 1e-15,
+              f"{what} {dtype}: cuda vs cpu")
+
+
 @pytest.mark.parametrize("dtype, atol", [("float64", 1e-12), ("float32", 1e-6)])
 def test_exact_gelu_matches_pytorch_everywhere(torch, dtype, atol):
-    """GELU(x) = x Phi(x) and its gradient Phi(x) + x phi(x), erf's ranges and their seams
-    included (|x| / sqrt 2 = 0.46875 and 4), out to the tails where Phi is 0 or 1."""
+    """GELU(x) = x Phi(x) and its gradient Phi(x) + x phi(x), Phi(x) = (1 + erf(x/sqrt 2))/2,
+    around the seams of erf's piecewise fits (|x| / sqrt 2 = 0.46875 and 4) and out to the
+    tails where Phi is 0 or 1."""
     seams = np.array([0.46875, 4.0]) * np.sqrt(2.0)
     x = np.concatenate([np.linspace(-30.0, 30.0, 6001), seams, -seams, seams + 1e-9,
                         -seams - 1e-9, [0.0, 1e-30, -1e-30, 80.0, -80.0, 1e30, -1e30]])

@@ -272,3 +272,21 @@ def test_losses_move_with_the_module():
     loss.double()
     assert loss.weight.dtype is tg.float64
     assert repr(nn.BCEWithLogitsLoss(pos_weight=tg.ones(2))) == "BCEWithLogitsLoss()"
+
+
+def test_cross_entropy_with_probabilities_refuses_ignore_index(torch):
+    logits, probabilities = randn(3, 4), np.full((3, 4), 0.25)
+    for lib in (tg, torch):
+        with pytest.raises(RuntimeError,
+                           match="^ignore_index is not supported for floating point target$"):
+            lib.nn.functional.cross_entropy(lib.tensor(logits), lib.tensor(probabilities),
+                                            ignore_index=1)
+        with pytest.raises(RuntimeError, match="ignore_index is not supported"):
+            lib.nn.CrossEntropyLoss(ignore_index=0)(lib.tensor(logits), lib.tensor(probabilities))
+    for ignore_index in (-100, -1):  # a negative one (the default) is allowed
+        ours = F.cross_entropy(tg.tensor(logits), tg.tensor(probabilities),
+                               ignore_index=ignore_index)
+        expected = torch.nn.functional.cross_entropy(torch.tensor(logits),
+                                                     torch.tensor(probabilities),
+                                                     ignore_index=ignore_index)
+        assert abs(ours.item() - expected.item()) < 1e-12, f"ignore_index={ignore_index}"

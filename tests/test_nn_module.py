@@ -445,3 +445,34 @@ def test_module_to_cuda_trains_like_cpu():
     assert np.allclose(weight.grad.cpu().numpy(), copy_on_cpu[0].weight.grad.numpy(), atol=1e-5)
     assert model.cpu()[0].weight.device == tg.device("cpu") and weight.grad.device == \
         tg.device("cpu")
+
+
+def test_modules_and_named_modules_take_remove_duplicate(torch):
+    """modules(remove_duplicate) and named_modules(memo, prefix, remove_duplicate), as
+    PyTorch: a module registered twice is listed once unless remove_duplicate=False."""
+    def build(lib):
+        model = lib.nn.Sequential(lib.nn.Linear(1, 1), lib.nn.ReLU())
+        model.add_module("again", model[0])
+        return model
+
+    ours, theirs = build(tg), build(torch)
+    for remove_duplicate in (True, False):
+        got = [type(m).__name__ for m in ours.modules(remove_duplicate=remove_duplicate)]
+        expected = [type(m).__name__ for m in theirs.modules(remove_duplicate=remove_duplicate)]
+        assert got == expected, f"modules({remove_duplicate}): {got} vs torch {expected}"
+        got = [name for name, _ in ours.named_modules(None, "net", remove_duplicate)]
+        expected = [name for name, _ in theirs.named_modules(None, "net", remove_duplicate)]
+        assert got == expected, f"named_modules({remove_duplicate}): {got} vs torch {expected}"
+    assert [name for name, _ in ours.named_modules(memo={ours[1]})] == ["", "0"]
+
+
+def test_recurrent_reprs_match_pytorch(torch):
+    cases = [("RNN", (2, 3), {"nonlinearity": "relu"}), ("RNN", (2, 3), {}),
+             ("RNN", (2, 3), {"num_layers": 2, "bias": False, "batch_first": True,
+                              "dropout": 0.5, "bidirectional": True}),
+             ("LSTM", (2, 3), {"proj_size": 2}), ("GRU", (2, 3), {"num_layers": 2}),
+             ("RNNCell", (2, 3), {"nonlinearity": "relu"}), ("LSTMCell", (2, 3), {"bias": False})]
+    for name, args, options in cases:
+        ours = repr(getattr(nn, name)(*args, **options))
+        expected = repr(getattr(torch.nn, name)(*args, **options))
+        assert ours == expected, f"{name}{args} {options}: {ours} vs torch {expected}"

@@ -1624,3 +1624,295 @@ def test_joining_gradcheck_and_errors() -> None:
     with pytest.raises(RuntimeError, match="split_with_sizes"):
         tg.ones(4).split([1, 2])
     assert_close(tg.cat([tg.ones(2), tg.ones(2, dtype=tg.int64)]), np.ones(4), "cat promotes")
+
+
+# ---------------------------------------------------------------------------- scans, selection
+
+
+def _dim_for(draw: Any, shape: tuple) -> int:
+    """A dim for shape, negative spellings included (a 0-d tensor takes 0 and -1)."""
+    size = max(len(shape), 1)
+    return draw(st.integers(-size, size - 1))
+
+
+def _np_scan(name: str, values: np.ndarray, dim: int) -> np.ndarray:
+    if values.ndim == 0:
+        return values.copy()
+    return (np.cumsum if name == "cumsum" else np.cumprod)(values, axis=dim)
+
+
+@on_devices
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+def test_cumsum_cumprod(device: str, name: str) -> None:
+    @examples(device)
+    def check(data: Any) -> None:
+        shape = data.draw(S.shapes(max_side=max_side(device) + 1))
+        values = data.draw(S.values(shape, -1.5, 1.5))
+        layout = data.draw(S.layouts())
+        dim = _dim_for(data.draw, shape)
+        _, x = S.build(tg, values, layout, device=device)
+        what = f"{name}({dim}) of a {layout} {shape} view on {device}"
+        out = getattr(x, name)(dim)
+        assert out.device == x.device, f"{what}: result on {out.device}"
+        assert_close(out, _np_scan(name, S.layout_values(values, layout), dim), what)
+        compare_with_torch(lambda lib, v: getattr(lib, name)(v, dim=dim), [values], [layout],
+                           device, what)
+
+    check()
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+def test_cumsum_cumprod_gradcheck(name: str) -> None:
+    values = np.array([[0.5, -1.0, 0.0, 2.0, 0.3], [1.5, 0.2, -0.7, 0.0, 0.0]])
+    for layout in ("transposed", "strided"):
+        for dim in (0, 1, -1):
+            gradcheck_views(lambda lib, v, d=dim: getattr(v, name)(d), [values], [layout],
+                            f"gradcheck {name}({dim}) {layout}")
+
+
+def test_cumsum_cumprod_dtypes_names_and_errors() -> None:
+    ints = tg.tensor([[1, 2, 3], [4, 5, 6]])
+    assert ints.cumsum(1).tolist() == [[1, 3, 6], [4, 9, 15]]
+    assert tg.cumprod(ints, dim=0).tolist() == [[1, 2, 3], [4, 10, 18]]
+    for dtype in (tg.bool, tg.uint8, tg.int8, tg.int32):
+        assert tg.ones(3, dtype=dtype).cumsum(0).dtype is tg.int64, f"cumsum of {dtype}"
+        assert tg.ones(3, dtype=dtype).cumprod(0).dtype is tg.int64, f"cumprod of {dtype}"
+    assert tg.ones(3, dtype=tg.float16).cumsum(0).dtype is tg.float16
+    assert tg.tensor([1, 2]).cumsum(0, dtype=tg.int8).dtype is tg.int8
+    assert tg.tensor([1.5, 2.5]).cumsum(0, dtype=tg.int64).tolist() == [1, 3]
+    assert tg.arange(4).cumsum(0, dtype=tg.float64).dtype is tg.float64
+    big = tg.tensor([2 ** 60, 3])  # exact in int64 (through float64 it would round)
+    assert big.cumsum(0).tolist() == [2 ** 60, 2 ** 60 + 3]
+    x = tg.ones(2, 3, requires_grad=True)
+    assert x.cumsum(1).grad_fn.name() == "CumsumBackward0"
+    assert x.cumprod(-1).grad_fn.name() == "CumprodBackward0"
+    assert x[:, :1].cumsum(1).grad_fn.name() == "CumsumBackward0"  # size 1: a copy
+    one = tg.ones(1)
+    assert one.cumsum(0) is not one and tg.tensor(3.0).cumsum(-1).item() == 3.0
+    assert tuple(tg.ones(0, 3).cumsum(0).shape) == (0, 3)
+    with pytest.raises(IndexError, match=r"range of \[-2, 1\], but got 2"):
+        x.cumsum(2)
+    with pytest.raises(IndexError, match=r"range of \[-1, 0\], but got 1"):
+        tg.tensor(3.0).cumprod(1)
+    with pytest.raises(RuntimeError, match="\"cumsum_out_cpu\" not implemented for 'Bool'"):
+        tg.tensor([True]).cumsum(0, dtype=tg.bool)
+    with pytest.raises(TypeError):
+        tg.ones(3).cumsum()  # dim is required, as in PyTorch
+
+
+@needs_torch
+def test_cumsum_cumprod_integer_and_zero_cases_match_torch() -> None:
+    for lib_values in ([3, -1, 0, 7, 2, 5, 1, 1, 2], [True, False, True]):
+        for name in ("cumsum", "cumprod"):
+            ours = getattr(tg.tensor(lib_values), name)(0)
+            expected = getattr(torch.tensor(lib_values), name)(0)
+            assert dtype_name(ours) == dtype_name(expected), f"{name} dtype {ours.dtype}"
+            assert_close(ours, expected, f"{name} of {lib_values}")
+    for values in ([2.0, 0.0, 3.0, 4.0, 0.5], [0.0, 0.0, 3.0, 4.0]):  # gradient at zeros
+        compare_with_torch(lambda lib, v: v.cumprod(0), [np.array(values)], ["contiguous"],
+                           "cpu", f"cumprod of {values}")
+
+
+@on_devices
+def test_index_select(device: str) -> None:
+    @examples(device)
+    def check(data: Any) -> None:
+        shape = data.draw(S.shapes(min_dims=1, max_side=max_side(device)))
+        values = data.draw(S.values(shape))
+        layout = data.draw(S.layouts())
+        dim = _dim_for(data.draw, shape)
+        size = shape[dim]
+        index = data.draw(st.lists(st.integers(0, size - 1), max_size=4)) if size else []
+        strided_index = data.draw(st.booleans())
+        dtype = data.draw(st.sampled_from(["int64", "int32"]))
+
+        def make_index(lib: Any) -> Any:
+            dev = "cpu" if lib is torch else device
+            if strided_index:  # every other element of a longer index
+                doubled = [i for i in index for _ in (0, 1)]
+                return lib.tensor(doubled, dtype=getattr(lib, dtype)).to(dev)[::2]
+            return lib.tensor(index, dtype=getattr(lib, dtype)).to(dev)
+
+        _, x = S.build(tg, values, layout, device=device)
+        what = f"index_select({dim}, {index} {dtype}) of a {layout} {shape} view on {device}"
+        out = x.index_select(dim, make_index(tg))
+        expected = np.take(S.layout_values(values, layout), np.array(index, dtype=np.int64),
+                           axis=dim)
+        assert_close(out, expected, what)
+        compare_with_torch(lambda lib, v: lib.index_select(v, dim, make_index(lib)), [values],
+                           [layout], device, what)
+
+    check()
+
+
+def test_index_select_gradcheck_and_errors() -> None:
+    values = np.array([[0.5, -1.0, 2.0], [1.5, 0.2, -0.7]])
+    gradcheck_views(lambda lib, v: v.index_select(1, lib.tensor([2, 0, 2])), [values],
+                    ["transposed"], "gradcheck index_select with repeats")
+    x = tg.tensor(values, requires_grad=True)
+    assert x.index_select(0, tg.tensor([1])).grad_fn.name() == "IndexSelectBackward0"
+    assert tuple(x.index_select(1, tg.tensor(1)).shape) == (2, 1)  # a 0-d index: one pick
+    assert tuple(tg.tensor(5.0).index_select(0, tg.tensor([0])).shape) == ()
+    assert tuple(tg.ones(2, 3).index_select(0, tg.tensor([], dtype=tg.int64)).shape) == (0, 3)
+    cases = [  # (call, error type, PyTorch's message)
+        (lambda: x.index_select(1, tg.tensor([[0]])), IndexError,
+         "Index is supposed to be a vector"),
+        (lambda: x.index_select(1, tg.tensor([3])), RuntimeError,
+         "INDICES element is out of DATA bounds, id=3 axis_dim=3"),
+        (lambda: x.index_select(1, tg.tensor([-1])), RuntimeError,
+         "INDICES element is out of DATA bounds, id=-1 axis_dim=3"),
+        (lambda: x.index_select(1, tg.tensor([1.0])), RuntimeError,
+         "Expected dtype int32 or int64 for index"),
+        (lambda: x.index_select(1, [0]), TypeError, "must be Tensor, not list"),
+        (lambda: x.index_select(2, tg.tensor([0])), IndexError, "Dimension out of range"),
+        (lambda: tg.tensor(5.0).index_select(0, tg.tensor([0, 0])), RuntimeError,
+         "Index to scalar can have only 1 value, got 2 value"),
+        (lambda: tg.ones(0, 3).index_select(0, tg.tensor([0])), RuntimeError,
+         "self indexing axis dim should be positive"),
+    ]
+    for call, error, message in cases:
+        with pytest.raises(error, match=message):
+            call()
+
+
+@needs_torch
+def test_index_select_errors_are_pytorchs() -> None:
+    calls = {
+        "matrix index": lambda L: L.ones(2, 3).index_select(1, L.tensor([[0]])),
+        "too big": lambda L: L.ones(2, 3).index_select(1, L.tensor([3])),
+        "negative": lambda L: L.ones(2, 3).index_select(1, L.tensor([-1])),
+        "float index": lambda L: L.ones(2, 3).index_select(1, L.tensor([1.0])),
+        "scalar": lambda L: L.tensor(5.0).index_select(0, L.tensor([0, 0])),
+        "empty dim": lambda L: L.ones(0, 3).index_select(0, L.tensor([0])),
+    }
+    for what, call in calls.items():
+        raised = []
+        for lib in (tg, torch):
+            with pytest.raises(Exception) as info:
+                call(lib)
+            raised.append((type(info.value), str(info.value)))
+        assert raised[0] == raised[1], f"{what}: {raised[0]} vs torch {raised[1]}"
+
+
+@on_devices
+def test_count_nonzero_nonzero_and_where_with_one_argument(device: str) -> None:
+    values = [[0.0, 1.5, 0.0], [2.0, 0.0, -3.0]]
+    x = tg.tensor(values, device=device)
+    assert x.count_nonzero().item() == 3 and x.count_nonzero().dtype is tg.int64
+    assert tg.count_nonzero(x, dim=0).tolist() == [1, 1, 1]
+    assert x.count_nonzero(dim=(0, 1)).item() == 3 and x.count_nonzero([-1]).tolist() == [1, 2]
+    assert x.t().count_nonzero(1).tolist() == [1, 1, 1]
+    assert tg.tensor(True).count_nonzero().item() == 1
+    rows, columns = tg.where(x)
+    assert rows.device == x.device and rows.dtype is tg.int64
+    assert (rows.tolist(), columns.tolist()) == ([0, 1, 1], [1, 0, 2])
+    assert tg.nonzero(x).tolist() == [[0, 1], [1, 0], [1, 2]]
+    assert x.t().nonzero().tolist() == [[0, 1], [1, 0], [2, 1]]
+    assert tg.argwhere(x > 1).tolist() == [[0, 1], [1, 0]]
+    assert [t.tolist() for t in (x > 1).nonzero(as_tuple=True)] == [[0, 1], [1, 0]]
+    assert tuple(tg.nonzero(tg.tensor(3.0)).shape) == (1, 0)
+    assert tuple(tg.nonzero(tg.tensor(0.0)).shape) == (0, 0)
+    assert [t.tolist() for t in tg.tensor(3.0).nonzero(as_tuple=True)] == [[0]]
+    assert [t.tolist() for t in tg.where(tg.zeros(0, 2))] == [[], []]
+    assert tg.where(x > 1, x, 0.0).tolist() == [[0.0, 1.5, 0.0], [2.0, 0.0, 0.0]]
+    with pytest.raises(RuntimeError, match="dim 0 appears multiple times in the list of dims"):
+        x.count_nonzero(dim=(0, -2))
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        x.count_nonzero(dim=5)
+    if torch is not None:
+        expected = torch.tensor(values)
+        assert_close(x.count_nonzero(0), torch.count_nonzero(expected, 0), "count_nonzero(0)")
+        assert_close(tg.nonzero(x), torch.nonzero(expected), "nonzero")
+        for ours, theirs in zip(tg.where(x), torch.where(expected)):
+            assert_close(ours, theirs, "where(condition)")
+
+
+@on_devices
+def test_swapaxes_nbytes_itemsize_new_empty(device: str) -> None:
+    x = tg.ones(2, 3, 4, device=device, requires_grad=True)
+    assert tuple(x.swapaxes(0, -1).shape) == (4, 3, 2)
+    assert tuple(tg.swapdims(x, 1, 2).shape) == (2, 4, 3)
+    assert tuple(x.swapdims(dim0=0, dim1=1).shape) == (3, 2, 4)
+    assert tuple(tg.swapaxes(x, axis0=0, axis1=2).shape) == (4, 3, 2)
+    assert x.swapaxes(0, 1).grad_fn.name() == "TransposeBackward0"
+    values = np.arange(24.0).reshape(2, 3, 4)
+    assert_close(tg.tensor(values, device=device).swapaxes(0, 2), values.swapaxes(0, 2),
+                 "swapaxes values")
+    gradcheck_views(lambda lib, v: v.swapaxes(0, 1) * v.swapdims(1, 0), [values[0]],
+                    ["strided"], "gradcheck swapaxes")
+    assert (x.itemsize, x.nbytes) == (4, 96)
+    assert tg.ones(4, 4, dtype=tg.float64)[:, :2].nbytes == 64  # the view's elements
+    assert tg.ones(4, dtype=tg.bool).expand(3, 4).nbytes == 12
+    assert tg.ones(2, dtype=tg.float16).itemsize == 2
+    empty = x.new_empty(3, 2)
+    assert tuple(empty.shape) == (3, 2) and empty.dtype is tg.float32
+    assert empty.device == x.device and not empty.requires_grad
+    assert x.new_empty((2,), dtype=tg.int64).dtype is tg.int64
+    if torch is not None:
+        for dtype in ("float32", "float64", "float16", "int64", "int32", "int16", "int8",
+                      "uint8", "bool"):
+            ours = tg.ones(2, 3, dtype=getattr(tg, dtype))
+            theirs = torch.ones(2, 3, dtype=getattr(torch, dtype))
+            assert (ours.itemsize, ours.nbytes) == (theirs.itemsize, theirs.nbytes), dtype
+
+
+def test_legacy_constructors_and_isinstance() -> None:
+    assert tuple(tg.FloatTensor().shape) == (0,) and tg.FloatTensor().dtype is tg.float32
+    assert tg.LongTensor().dtype is tg.int64 and tuple(tg.LongTensor().shape) == (0,)
+    assert tuple(tg.FloatTensor(2, 3).shape) == (2, 3)
+    assert tuple(tg.FloatTensor(tg.Size([2, 3])).shape) == (2, 3)  # a Size is a shape
+    assert tg.FloatTensor((2, 3)).tolist() == [2.0, 3.0]  # a tuple is data
+    assert type(tg.FloatTensor([1])) is tg.Tensor
+    float_tensor = tg.ones(2)
+    checks = {
+        "float32 is FloatTensor": isinstance(float_tensor, tg.FloatTensor),
+        "float64 is not FloatTensor": not isinstance(float_tensor.double(), tg.FloatTensor),
+        "float64 is DoubleTensor": isinstance(float_tensor.double(), tg.DoubleTensor),
+        "int64 is LongTensor": isinstance(tg.tensor([1]), tg.LongTensor),
+        "a Parameter is FloatTensor": isinstance(tg.nn.Parameter(float_tensor),
+                                                 tg.FloatTensor),
+        "a number is not": not isinstance(3.0, tg.FloatTensor),
+        "not a subclass": not issubclass(tg.Tensor, tg.FloatTensor),
+        "in a tuple": isinstance(float_tensor, (tg.LongTensor, tg.FloatTensor)),
+    }
+    assert all(checks.values()), f"isinstance: {checks}"
+    assert tg.FloatTensor.__name__ == "FloatTensor" and tg.FloatTensor.dtype is tg.float32
+    if torch is not None:
+        assert tuple(torch.FloatTensor().shape) == (0,)
+        assert isinstance(torch.ones(2), torch.FloatTensor)
+        assert not isinstance(torch.ones(2, dtype=torch.float64), torch.FloatTensor)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(len(DEVICES) == 1, reason="kernels.cuda does not import")
+def test_a_cuda_tensor_is_not_a_cpu_float_tensor() -> None:
+    assert not isinstance(tg.ones(2, device="cuda"), tg.FloatTensor)  # torch.cuda's, as torch
+
+
+def test_dtype_names_in_messages_are_pytorchs() -> None:
+    names = {name: tg.dtypes.scalar_type_name(getattr(tg, name)) for name in ALL_DTYPES}
+    assert names == {"float32": "Float", "float64": "Double", "float16": "Half",
+                     "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                     "uint8": "Byte", "bool": "Bool"}, names
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired "
+                                           "output type Long$"):
+        tg.ones(2, dtype=tg.int64).add_(tg.ones(2))
+    with pytest.raises(RuntimeError, match="result type Char can't be cast to the desired "
+                                           "output type Bool$"):
+        tg.ones(2, dtype=tg.bool).add_(tg.ones(2, dtype=tg.int8))
+    with pytest.raises(RuntimeError, match=r"^gather\(\): Expected dtype int32/int64 for index$"):
+        tg.gather(tg.ones(2, 2), 1, tg.tensor([[1.0]]))
+    assert tg.gather(tg.arange(4.0).view(2, 2), 1, tg.tensor([[1]], dtype=tg.int32)).tolist() \
+        == [[1.0]]  # PyTorch takes int32 indices too
+    if torch is None:
+        return
+    for name in ALL_DTYPES:  # PyTorch's own spellings, read from its messages
+        with pytest.raises(RuntimeError) as info:
+            torch.ones(1, dtype=getattr(torch, name)).mul_(torch.ones(1, dtype=torch.complex64))
+        assert str(info.value).split()[-1] == names[name], f"{name}: {info.value}"
+        if name == "float32":
+            continue
+        with pytest.raises(RuntimeError) as info:
+            torch.ones(1, 1, dtype=getattr(torch, name)) @ torch.ones(1, 1)
+        cpp = str(info.value).split("but got: ")[1].split(" != ")[0]
+        assert tg.dtypes.cpp_type_name(getattr(tg, name)) == cpp, f"{name}: {info.value}"

@@ -77,6 +77,9 @@ from tinygrad_edu.composite import (
     argmin,
     bmm,
     clamp,
+    count_nonzero,
+    cumprod,
+    cumsum,
     div,
     dot,
     eq,
@@ -104,6 +107,7 @@ from tinygrad_edu.composite import (
     mul,
     mv,
     ne,
+    nonzero,
     norm,
     outer,
     pow,  # noqa: A004
@@ -115,20 +119,23 @@ from tinygrad_edu.composite import (
     sub,
     sum,  # noqa: A004
     var,
-    where,
 )
+from tinygrad_edu import composite as _C
 from tinygrad_edu.indexing import gather  # checks the index, then movement.gather
 from tinygrad_edu.movement import (
     cat,
     chunk,
     flatten,
     flip,
+    index_select,
     narrow,
     permute,
     reshape,
     split,
     squeeze,
     stack,
+    swapaxes,
+    swapdims,
     t,
     transpose,
     unbind,
@@ -145,6 +152,7 @@ rsqrt = _T.rsqrt
 sin = _T.sin
 cos = _T.cos
 tanh = _T.tanh
+erf = _T.erf
 sigmoid = _T.sigmoid
 relu = _T.relu
 neg = _T.neg
@@ -154,6 +162,15 @@ clone = _T.clone
 clip = clamp
 concat = concatenate = cat
 multiply, divide, subtract, true_divide = mul, div, sub, div
+argwhere = nonzero
+
+
+def where(condition: Tensor, input: object = None, other: object = None) -> object:  # noqa: A002
+    """input where condition else other; with condition alone, nonzero(condition,
+    as_tuple=True): the indices of its True (non-zero) elements, one tensor per dim."""
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    return _C.where(condition, input, other)
 
 
 def is_tensor(obj: object) -> bool:

@@ -13,8 +13,8 @@ Differences from PyTorch, on purpose:
   its class (`Mul` -> `MulBackward0`, or its own `name()`: `Log1p` -> `Log1PBackward0`), and
   the view ops built on one primitive label the node they make with `named(tensor, name)`
   (`t()` makes a Permute labelled `TBackward0`, `x[0]` a Slice labelled `SelectBackward0`).
-  Composite ops (say `mean`) show their last primitive (`DivBackward0`) where PyTorch has a
-  fused kernel (`MeanBackward0`).
+  Composite ops label their last node the same way (`mean` ends in a Div labelled
+  `MeanBackward0`); only that node is named, the ones before it keep their primitives' names.
 - In-place ops record what PyTorch records: the written tensor takes the op's node, and a
   write through a view gives the base a `CopySlices` node (functions.py). A view whose
   memory was written in place since its node was made reads its base's new history the

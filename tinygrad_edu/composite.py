@@ -82,13 +82,15 @@ def add(a: Any, b: Any, alpha: Any = 1) -> Any:
 
 def sub(a: Any, b: Any, alpha: Any = 1) -> Any:
     """a - alpha * b"""
+    number_first = not _is_tensor(a) and _is_tensor(b)
     if alpha != 1:
         b = mul(b, alpha)
     a, b, dtype = promote(a, b)
     if dtype is dtypes.bool_:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
-    return F.Sub.apply(a, b, dtype=dtype)
+    out = F.Sub.apply(a, b, dtype=dtype)
+    return autograd.named(out, "RsubBackward1") if number_first else out  # PyTorch: 2 - x
 
 
 def mul(a: Any, b: Any) -> Any:
@@ -121,8 +123,10 @@ def pow(a: Any, b: Any) -> Any:  # noqa: A001
     if (_is_tensor(a) and not a.dtype.is_floating_point and isinstance(b, builtins.int)
             and b < 0):  # PyTorch checks a number exponent only, not a tensor one
         raise RuntimeError("Integers to negative integer powers are not allowed.")
+    name = "PowBackward2" if not _is_tensor(a) else "PowBackward1" if _is_tensor(b) else None
     a, b, dtype = promote(a, b)
-    return F.Pow.apply(a, b, dtype=dtype)
+    out = F.Pow.apply(a, b, dtype=dtype)  # PyTorch names its three overloads' nodes apart
+    return out if name is None else autograd.named(out, name)
 
 
 def _no_grad_binary(op: int, a: Any, b: Any, result: dtypes.dtype | None = None) -> Any:
@@ -275,12 +279,13 @@ def where(condition: Any, a: Any, b: Any) -> Any:
 
 def masked_fill(x: Any, mask: Any, value: Any) -> Any:
     """x with value wherever mask is True"""
+    name = "MaskedFillBackward1" if _is_tensor(value) else "MaskedFillBackward0"
     if _is_tensor(value):
         value = value.to(x.dtype)
     else:
         value = scalar_tensor(value, x.dtype, x)
-    return F.Where.apply(mask.bool() if mask.dtype is not dtypes.bool_ else mask, value, x,
-                         dtype=x.dtype)
+    return autograd.named(F.Where.apply(mask.bool() if mask.dtype is not dtypes.bool_ else mask,
+                                        value, x, dtype=x.dtype), name)
 
 
 def clamp(x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
@@ -302,7 +307,8 @@ def clamp(x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
         if dtype.is_floating_point:
             fill = where(ne(result, result), np.nan, fill)  # nan != nan: nan stays
         result = where(inside(result, bound), result, fill)
-    return result
+    tensor_bound = _is_tensor(min) or _is_tensor(max)
+    return autograd.named(result, "ClampBackward0" if tensor_bound else "ClampBackward1")
 
 
 def sign(x: Any) -> Any:
@@ -345,7 +351,8 @@ def mean(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> A
                            f"a floating point or complex dtype. Got: {x.type()[6:-6]}")
     axes = _axes(x, dim)
     count = numel(tuple(x._shape[a] for a in axes))
-    return div(sum(x, axes, keepdim), count if count else float("nan"))
+    out = div(sum(x, axes, keepdim), count if count else float("nan"))
+    return autograd.named(out, "MeanBackward0" if dim is None else "MeanBackward1")
 
 
 def var(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
@@ -356,28 +363,32 @@ def var(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
     axes = _axes(x, dim)
     count = numel(tuple(x._shape[a] for a in axes))
     centered = sub(x, mean(x, axes, keepdim=True))
-    return div(sum(mul(centered, centered), axes, keepdim), builtins.max(count - correction, 0))
+    out = div(sum(mul(centered, centered), axes, keepdim), builtins.max(count - correction, 0))
+    return autograd.named(out, "VarBackward0")
 
 
 def std(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
         correction: Any = None) -> Any:
     """sqrt(var)"""
-    return F.Sqrt.apply(var(x, dim, unbiased, keepdim, correction))
+    return autograd.named(F.Sqrt.apply(var(x, dim, unbiased, keepdim, correction)),
+                          "StdBackward0")
 
 
 def norm(x: Any, p: Any = 2, dim: Any = None, keepdim: bool = False) -> Any:
     """(sum |x|**p)**(1/p); p may be 'fro', inf or -inf; p = 0 counts the non-zeros"""
     if p == 0:  # sum of 1 per non-zero, gradient 0 (x * 0 keeps x in the graph, as PyTorch)
-        return sum(where(ne(x, 0), 1.0, mul(x, 0)), dim, keepdim)
-    if p == "fro" or p == 2:
-        return _safe_sqrt(sum(mul(x, x), dim, keepdim))
-    if p == float("inf"):
-        return amax(F.Abs.apply(x), dim, keepdim)
-    if p == float("-inf"):
-        return amin(F.Abs.apply(x), dim, keepdim)
-    if p == 1:
-        return sum(F.Abs.apply(x), dim, keepdim)
-    return pow(sum(pow(F.Abs.apply(x), p), dim, keepdim), 1.0 / p)
+        out = sum(where(ne(x, 0), 1.0, mul(x, 0)), dim, keepdim)
+    elif p == "fro" or p == 2:
+        out = _safe_sqrt(sum(mul(x, x), dim, keepdim))
+    elif p == float("inf"):
+        out = amax(F.Abs.apply(x), dim, keepdim)
+    elif p == float("-inf"):
+        out = amin(F.Abs.apply(x), dim, keepdim)
+    elif p == 1:
+        out = sum(F.Abs.apply(x), dim, keepdim)
+    else:
+        out = pow(sum(pow(F.Abs.apply(x), p), dim, keepdim), 1.0 / p)
+    return autograd.named(out, "LinalgVectorNormBackward0")  # PyTorch's x.norm() node
 
 
 def _safe_sqrt(total: Any) -> Any:
@@ -400,7 +411,8 @@ def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
         shift = where(F.Abs.apply(shift) == float("inf"), 0.0, shift)
     total = sum(F.Exp.apply(sub(x, shift)), axes, keepdim=True)
     result = add(F.Log.apply(total), shift)
-    return result if keepdim else _squeeze_axes(result, axes)
+    return autograd.named(result if keepdim else _squeeze_axes(result, axes),
+                          "LogsumexpBackward0")
 
 
 def prod(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
@@ -611,7 +623,8 @@ def softmax(x: Any, dim: int, dtype: Any = None) -> Any:
     if not x.dtype.is_floating_point:
         x = x.to(dtypes.get_default_dtype())
     if x.ndim == 0:
-        return F.Softmax.apply(unsqueeze(x, 0), dim=0).reshape(())
+        return autograd.named(F.Softmax.apply(unsqueeze(x, 0), dim=0).reshape(()),
+                              "SoftmaxBackward0")
     return F.Softmax.apply(x, dim=tensor_module._axis(dim, x.ndim))
 
 
@@ -621,7 +634,8 @@ def log_softmax(x: Any, dim: int, dtype: Any = None) -> Any:
     if not x.dtype.is_floating_point:
         x = x.to(dtypes.get_default_dtype())
     if x.ndim == 0:
-        return F.LogSoftmax.apply(unsqueeze(x, 0), dim=0).reshape(())
+        return autograd.named(F.LogSoftmax.apply(unsqueeze(x, 0), dim=0).reshape(()),
+                              "LogSoftmaxBackward0")
     return F.LogSoftmax.apply(x, dim=tensor_module._axis(dim, x.ndim))
 
 
@@ -656,3 +670,83 @@ def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
 def equal(a: Any, b: Any) -> bool:
     """True when a and b have the same shape and the same values."""
     return a._shape == b._shape and builtins.bool(all(eq(a, b)).item())
+
+
+# ---------------------------------------------------------------------------- scans, counting
+
+from tinygrad_edu.movement import cat, narrow  # noqa: E402
+
+
+def cumsum(x: Any, dim: int, dtype: Any = None) -> Any:
+    """out[..., i, ...] = sum_{j <= i} x[..., j, ...] along dim; bool and int sum as int64.
+
+    Composed (see _scan), so the gradient is autograd's: grad summed from the end back."""
+    x = _scan_input(x, dtype, "cumsum")
+    return autograd.named(_scan(x, dim, add), "CumsumBackward0")
+
+
+def cumprod(x: Any, dim: int, dtype: Any = None) -> Any:
+    """out[..., i, ...] = prod_{j <= i} x[..., j, ...] along dim; bool and int as int64.
+
+    The same scan with Mul: its gradient is exact where x has zeros (the textbook formula
+    sum_{k >= i} grad[k] * out[k] / x[i] divides by them)."""
+    x = _scan_input(x, dtype, "cumprod")
+    return autograd.named(_scan(x, dim, mul), "CumprodBackward0")
+
+
+def _scan_input(x: Any, dtype: Any, name: str) -> Any:
+    """x cast as PyTorch casts before a scan: to dtype if given, else ints and bools to int64."""
+    target = dtypes.to_dtype(dtype) if dtype is not None else (
+        x.dtype if x.dtype.is_floating_point else dtypes.int64)
+    if target is dtypes.bool_:  # PyTorch: NotImplementedError (a RuntimeError)
+        raise RuntimeError(f"\"{name}_out_cpu\" not implemented for 'Bool'")
+    return x if target is x.dtype else x.to(target)
+
+
+def _scan(x: Any, dim: int, combine: Any) -> Any:
+    """Inclusive scan along dim by doubling (Hillis and Steele): for shift s = 1, 2, 4, ...
+
+        y[i] = combine(y[i - s], y[i]) for i >= s   (y[i] kept for i < s)
+
+    after which y[i] combines x[i - 2s + 1 .. i]. ceil(log2 n) steps of two slices, one
+    combine and one Cat: O(n log n) work and log2(n) graph nodes of each kind.
+
+    Why composed: the backend has no scan kernel (a sequential loop would be O(n)).
+    The other composition, x @ triu(ones(n, n)) with dim moved last, is one matmul but
+    O(n^2) work and memory, cannot do cumprod, and is inexact for int64 through float."""
+    axis = tensor_module._axis(dim, x.ndim)
+    size = x._shape[axis] if x.ndim else 1
+    if size <= 1:
+        return F.Clone.apply(x)  # a new tensor, as PyTorch's
+    y, shift = x, 1
+    while shift < size:
+        head = narrow(y, axis, 0, shift)
+        tail = combine(narrow(y, axis, 0, size - shift), narrow(y, axis, shift, size - shift))
+        y = cat([head, tail], axis)
+        shift *= 2
+    return y
+
+
+def count_nonzero(x: Any, dim: Any = None) -> Any:
+    """sum(x != 0) over dim (all by default), an int64 tensor; no gradient"""
+    if dim is not None and not isinstance(dim, builtins.int):
+        axes = [tensor_module._axis(d, x.ndim) for d in dim]
+        for axis in axes:
+            if axes.count(axis) > 1:
+                raise RuntimeError(f"dim {axis} appears multiple times in the list of dims")
+    return sum(ne(x, 0), dim)
+
+
+def nonzero(x: Any, as_tuple: bool = False) -> Any:
+    """The indices of the non-zero elements: an int64 (count, ndim) tensor, row-major order;
+    with as_tuple, one 1-d tensor per dim (a 0-d x counts as 1-d), as NumPy's nonzero.
+
+    Found on the host with NumPy: the result's size depends on the values, so the kernels
+    could not size it in advance. (PyTorch on CUDA also waits for the values; here a CUDA
+    tensor is copied to the host and the indices back.)"""
+    host = x._storage.backend.to_numpy(x._strided()) != 0
+    if as_tuple:
+        return tuple(_to_device(np.ascontiguousarray(indices, dtype=np.int64), x)
+                     for indices in np.nonzero(np.atleast_1d(host)))
+    indices = np.argwhere(host) if host.ndim else np.zeros((builtins.int(host), 0), np.int64)
+    return _to_device(np.ascontiguousarray(indices, dtype=np.int64), x)

@@ -26,7 +26,9 @@ def same_device(name: str, *tensors: "Tensor") -> None:
     """Raise PyTorch's error when the tensors of one op live on different devices."""
     first = tensors[0]._storage.device
     for other in tensors[1:]:
-        if other._storage.device != first:
+        # `is` first: tensors share the one device object of their device (cheap), while
+        # device.__eq__ is a Python call
+        if other._storage.device is not first and other._storage.device != first:
             raise RuntimeError(
                 f"Expected all tensors to be on the same device, but found at least two "
                 f"devices, {first} and {other._storage.device}! (when checking arguments for "
@@ -61,8 +63,8 @@ def unary(op: int, x: "Tensor", dtype: dtypes.dtype | None = None) -> "Tensor":
 def binary(op: int, a: "Tensor", b: "Tensor", dtype: dtypes.dtype | None = None,
            name: str = "op") -> "Tensor":
     """out[i] = f(a[i], b[i]) with broadcasting; dtype defaults to a's."""
-    if a._storage.device != b._storage.device:
-        same_device(name, a, b)
+    if a._storage.device is not b._storage.device:
+        same_device(name, a, b)  # raises if they differ
     shape = a._shape if a._shape == b._shape else broadcast(name, a, b)
     out = new_tensor(a, shape, dtype or a.dtype)
     a._storage.backend.zip(op, a._strided(), b._strided(), out._strided())

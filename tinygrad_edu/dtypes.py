@@ -56,6 +56,25 @@ int = int32  # noqa: A001
 short = int16
 
 ALL_DTYPES = (float32, float64, float16, int8, int16, int32, int64, uint8, bool_)
+
+# The names PyTorch's messages use: its ScalarType ("expected scalar type Float but found
+# Double") and, in a few (matmul's "float != double"), the C++ element type.
+_SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half",
+                      "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                      "uint8": "Byte", "bool": "Bool"}
+_CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+                   "int64": "long int", "int32": "int", "int16": "short int",
+                   "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def scalar_type_name(d: "dtype") -> str:
+    """PyTorch's ScalarType name of d, as its error messages print it: float32 -> 'Float'."""
+    return _SCALAR_TYPE_NAMES[d.name]
+
+
+def cpp_type_name(d: "dtype") -> str:
+    """The C++ element type of d, as a few PyTorch messages print it: int64 -> 'long int'."""
+    return _CPP_TYPE_NAMES[d.name]
 _BY_NUMPY = {d.numpy: d for d in ALL_DTYPES}
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
 

@@ -2,9 +2,9 @@
 
 This list is closed; everything else (`mean`, `var`, `softmax` for a 1-d case, `linear`,
 `cross_entropy`, ...) is composed from these in `composite.py` and has no backward of its
-own. tests/test_functions.py pins the list, so it cannot grow by accident.
+own. tests/test_kernels.py pins the list, so it cannot grow by accident.
 
-    unary      Neg Exp Log Log1p Sqrt Rsqrt Sin Cos Tanh Sigmoid Relu Abs Reciprocal Sign
+    unary      Neg Exp Log Log1p Sqrt Rsqrt Sin Cos Tanh Erf Sigmoid Relu Abs Reciprocal Sign
     binary     Add Sub Mul Div Pow Maximum Minimum Where
     reduce     Sum Prod Amax Amin
     movement   View Permute Expand Slice Cat Clone
@@ -111,6 +111,12 @@ class Cos(_Unary):
 
 class Tanh(_Unary):
     op, back_op, saves = ops.TANH, ops.TANH_BACK, "output"
+
+
+class Erf(_Unary):
+    """out = erf(x); grad_x = grad * 2/sqrt(pi) * exp(-x^2)"""
+
+    op, back_op = ops.ERF, ops.ERF_BACK
 
 
 class Sigmoid(_Unary):
@@ -623,6 +629,7 @@ class Linear(Function):
         needs = ctx.needs_input_grad  # grad_x reads weight, grad_weight reads x
         ctx.save_for_backward(x if needs[1] else None, weight if needs[0] else None)
         ctx.has_bias = bias is not None
+        ctx.label = "AddmmBackward0" if ctx.has_bias else "MmBackward0"  # PyTorch's nodes
         out = dispatch.matmul(x, _transpose(weight), x.dtype)
         if bias is not None:
             out._storage.backend.zip(ops.ADD, out._strided(), bias._strided(), out._strided())
@@ -639,9 +646,6 @@ class Linear(Function):
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_bias = dispatch.reduce(ops.SUM, grad, (0,), grad.dtype)
         return grad_x, grad_weight, grad_bias
-
-    def name(self) -> str:
-        return "AddmmBackward0"
 
 
 def _transpose(x: Any) -> Any:
@@ -803,8 +807,8 @@ def _transfer(x: Any, device: Any) -> Any:
 
 
 PRIMITIVES = (
-    "Neg", "Exp", "Log", "Log1p", "Sqrt", "Rsqrt", "Sin", "Cos", "Tanh", "Sigmoid", "Relu",
-    "Abs", "Reciprocal", "Sign",
+    "Neg", "Exp", "Log", "Log1p", "Sqrt", "Rsqrt", "Sin", "Cos", "Tanh", "Erf", "Sigmoid",
+    "Relu", "Abs", "Reciprocal", "Sign",
     "Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where",
     "Sum", "Prod", "Amax", "Amin",
     "View", "Permute", "Expand", "Slice", "Cat", "Clone",

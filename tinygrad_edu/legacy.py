@@ -8,17 +8,34 @@ import numbers
 from typing import Any
 
 from tinygrad_edu import creation, dtypes
+from tinygrad_edu.tensor import Size, Tensor
 
 
-def _legacy(dtype: dtypes.dtype, name: str) -> Any:
-    def construct(*args: Any, device: Any = None) -> Any:
+class _LegacyTensorType(type):
+    """The type of FloatTensor and its kin: calling one makes a plain Tensor of its dtype,
+    and isinstance(t, FloatTensor) asks whether t is a float32 tensor on the CPU (PyTorch's
+    rule: a CUDA tensor is a torch.cuda.FloatTensor). They are not Tensor's subclasses."""
+
+    dtype: dtypes.dtype
+
+    def __call__(cls, *args: Any, device: Any = None) -> Tensor:
+        if not args:  # PyTorch: FloatTensor() is empty, of shape [0]
+            return creation.empty(0, dtype=cls.dtype, device=device)
+        if len(args) == 1 and isinstance(args[0], Size):  # a Size is a shape, a tuple data
+            return creation.empty(*args[0], dtype=cls.dtype, device=device)
         if len(args) == 1 and not isinstance(args[0], numbers.Integral):
-            return creation.tensor(args[0], dtype=dtype, device=device)
-        return creation.empty(*args, dtype=dtype, device=device)
+            return creation.tensor(args[0], dtype=cls.dtype, device=device)
+        return creation.empty(*args, dtype=cls.dtype, device=device)
 
-    construct.__name__ = name
-    construct.__doc__ = f"{name}(*sizes) or {name}(data): a {dtype.name} tensor (legacy)."
-    return construct
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return (isinstance(instance, Tensor) and instance.dtype is cls.dtype
+                and instance.device.type == "cpu")
+
+
+def _legacy(dtype: dtypes.dtype, name: str) -> _LegacyTensorType:
+    doc = f"{name}(*sizes) or {name}(data): a {dtype.name} tensor (legacy)."
+    return _LegacyTensorType(name, (), {"dtype": dtype, "__doc__": doc,
+                                        "__module__": "tinygrad_edu"})
 
 
 FloatTensor = _legacy(dtypes.float32, "FloatTensor")

@@ -357,8 +357,10 @@ def stack(tensors: Sequence, dim: int = 0) -> Any:
 def gather(x: Any, dim: int, index: Any) -> Any:
     """out[i][j][k] = x[i][index[i][j][k]][k] for dim 1 (PyTorch's torch.gather)"""
     axis = tensor_module._axis(dim, x.ndim)
-    if index.dtype is not dtypes.int64:
-        raise RuntimeError(f"gather(): Expected dtype int64 for index, got {index.dtype.name}")
+    if index.dtype not in (dtypes.int64, dtypes.int32):
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    if index.dtype is dtypes.int32:
+        index = index.to(dtypes.int64)  # element numbers are int64
     if index.ndim != x.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input "
                            "tensor")
@@ -423,3 +425,54 @@ def repeat(x: Any, *sizes: Any) -> Any:
 
 def contiguous(x: Any) -> Any:
     return x if x.is_contiguous() else F.Clone.apply(x)
+
+
+def swapaxes(x: Any, axis0: int, axis1: int) -> Any:
+    """transpose(x, axis0, axis1) under NumPy's name (PyTorch's alias)."""
+    return transpose(x, axis0, axis1)
+
+
+def swapdims(x: Any, dim0: int, dim1: int) -> Any:
+    """transpose(x, dim0, dim1) (PyTorch's alias)."""
+    return transpose(x, dim0, dim1)
+
+
+def index_select(x: Any, dim: int, index: Any) -> Any:
+    """out = x with the positions index[j] along dim: out[i][j][k] = x[i][index[j]][k] (dim 1).
+
+    Composed as gather with the 1-d index viewed along dim and expanded (no copy) over the
+    other dims, so the gradient is Gather's: grad added back where picked (repeats add up)."""
+    if not isinstance(index, tensor_module.Tensor):
+        raise TypeError("index_select(): argument 'index' (position 2) must be Tensor, not "
+                        f"{type(index).__name__}")
+    if index.dtype not in (dtypes.int64, dtypes.int32):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if index.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    axis = tensor_module._axis(dim, x.ndim)
+    dispatch.same_device("index_select", x, index)
+    count = index.numel()
+    if x.ndim == 0:
+        if count != 1:
+            raise RuntimeError("index_select(): Index to scalar can have only 1 value, got "
+                               f"{count} value(s)")
+        return reshape(index_select(reshape(x, (1,)), 0, index), ())
+    size = x._shape[axis]
+    if size == 0 and count:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
+    _check_index_select_range(index, size)
+    along = [1] * x.ndim
+    along[axis] = count
+    out_shape = x._shape[:axis] + (count,) + x._shape[axis + 1:]
+    picks = expand(reshape(index.to(dtypes.int64), tuple(along)), out_shape)
+    return autograd.named(gather(x, axis, picks), "IndexSelectBackward0")
+
+
+def _check_index_select_range(index: Any, size: int) -> None:
+    """PyTorch's (CPU) error unless 0 <= index < size: a min and a max read on the host."""
+    from tinygrad_edu import composite as C
+    if not index.numel() or (C.amin(index).item() >= 0 and C.amax(index).item() < size):
+        return
+    values = index._storage.backend.to_numpy(index._strided()).reshape(-1)
+    bad = values[(values < 0) | (values >= size)][0]
+    raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,10 @@ from tinygrad_edu import (
 )
 from tinygrad_edu.device import CPU, canonical, device
 from tinygrad_edu.tensor_math import TensorMath
+
+# Every op's output is a fresh row-major tensor, and a training step meets the same few
+# shapes again and again: their strides are computed once.
+_row_major_strides = lru_cache(maxsize=4096)(contiguous_strides)
 
 
 class Size(tuple):
@@ -88,7 +93,7 @@ class Tensor(TensorMath):
         tensor = object.__new__(cls)
         tensor._storage = Storage(buffer, device, backend)
         tensor._shape = shape
-        tensor._strides = contiguous_strides(shape)
+        tensor._strides = _row_major_strides(shape)
         tensor._offset = 0
         tensor.dtype = dtype
         tensor._requires_grad = False

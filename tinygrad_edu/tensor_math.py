@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import composite as C
-from tinygrad_edu import creation, dispatch, indexing
+from tinygrad_edu import creation, dispatch, dtypes, indexing
 from tinygrad_edu import functions as F
 from tinygrad_edu import movement as M
 
@@ -262,6 +262,9 @@ class TensorMath:
     def tanh(self) -> Any:
         return F.Tanh.apply(self)
 
+    def erf(self) -> Any:
+        return F.Erf.apply(self)
+
     def sigmoid(self) -> Any:
         return F.Sigmoid.apply(self)
 
@@ -351,6 +354,22 @@ class TensorMath:
     def all(self, dim: Any = None, keepdim: bool = False) -> Any:
         return C.all(self, dim, keepdim)
 
+    def count_nonzero(self, dim: Any = None) -> Any:
+        return C.count_nonzero(self, dim)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return C.nonzero(self, as_tuple)
+
+    def argwhere(self) -> Any:
+        return C.nonzero(self)
+
+    # ---- scans (composed: see composite._scan)
+    def cumsum(self, dim: int, dtype: Any = None) -> Any:
+        return C.cumsum(self, dim, dtype)
+
+    def cumprod(self, dim: int, dtype: Any = None) -> Any:
+        return C.cumprod(self, dim, dtype)
+
     def softmax(self, dim: int, dtype: Any = None) -> Any:
         return C.softmax(self, dim, dtype)
 
@@ -407,6 +426,12 @@ class TensorMath:
     def transpose(self, dim0: int, dim1: int) -> Any:
         return M.transpose(self, dim0, dim1)
 
+    def swapaxes(self, axis0: int, axis1: int) -> Any:
+        return M.transpose(self, axis0, axis1)  # NumPy's name: an alias, as in PyTorch
+
+    def swapdims(self, dim0: int, dim1: int) -> Any:
+        return M.transpose(self, dim0, dim1)
+
     def t(self) -> Any:
         return M.t(self)
 
@@ -446,11 +471,26 @@ class TensorMath:
     def gather(self, dim: int, index: Any) -> Any:
         return indexing.gather(self, dim, index)  # checks index, then movement.gather
 
+    def index_select(self, dim: int, index: Any) -> Any:
+        return M.index_select(self, dim, index)
+
     def __getitem__(self, key: Any) -> Any:
         return indexing.getitem(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         indexing.setitem(self, key, value)
+
+    # ---- sizes in bytes
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element (element_size())."""
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """numel() * itemsize: the bytes the elements would take, not the storage's size
+        (an expanded or sliced view counts its own elements, as in PyTorch)."""
+        return self.numel() * self.dtype.itemsize
 
     # ---- NumPy's protocol: np.asarray(t), np.array(t, dtype) call this
     __array_priority__ = 1000  # np.float32(2) * t calls t.__rmul__ (a Tensor), as PyTorch
@@ -490,6 +530,7 @@ def _same_dtype(result: Any, target: Any) -> Any:
     if result.dtype is target.dtype:
         return result
     if result.dtype.category > target.dtype.category:
-        raise RuntimeError(f"result type {result.dtype.name.capitalize()} can't be cast to the "
-                           f"desired output type {target.dtype.name.capitalize()}")
+        raise RuntimeError(f"result type {dtypes.scalar_type_name(result.dtype)} can't be cast "
+                           "to the desired output type "
+                           f"{dtypes.scalar_type_name(target.dtype)}")
     return result.to(target.dtype)

@@ -66,6 +66,39 @@ def collapse(shape: tuple, *strides_list: tuple) -> tuple:
     return (tuple(new_shape),) + tuple(tuple(s) for s in new_strides)
 
 
+# ---- per-geometry plans: a training step meets the same few shapes every step, so the index
+# bookkeeping of a strided kernel call (broadcast, collapse, int64 arrays) is worked out once
+# per geometry and then looked up. Each plan is the kernel's (shape, strides...) arguments.
+
+
+@lru_cache(maxsize=4096)
+def _elementwise_plan(out_shape: tuple, out_strides: tuple, *views: tuple) -> tuple:
+    """(shape, strides of each view..., out strides, rows) for the strided map/zip kernels:
+    int64 arrays, collapsed; `views` are (shape, strides) pairs of the inputs, broadcast to
+    out_shape. `rows` is (n_rows, n_cols, row stride of each view..., of out) when the
+    collapsed view is 2-d with every row contiguous (zip_rows' case), else None."""
+    input_strides = [broadcast_strides(shape, strides, out_shape) for shape, strides in views]
+    shape, *strides_list = collapse(out_shape, *input_strides, out_strides)
+    rows = None
+    if len(shape) == 2 and all(strides[1] == 1 for strides in strides_list):
+        rows = shape + tuple(strides[0] for strides in strides_list)
+    return (_int64(shape),) + tuple(_int64(strides) for strides in strides_list) + (rows,)
+
+
+@lru_cache(maxsize=4096)
+def _reduce_plan(shape: tuple, strides: tuple, axes: tuple) -> tuple:
+    """(output size, kept shape, kept strides, reduced shape, reduced strides) for
+    reduce_strided, the last four as int64 arrays (each group of axes collapsed)."""
+    kept = [k for k in range(len(shape)) if k not in axes]
+    kept_shape, kept_strides = collapse(tuple(shape[k] for k in kept),
+                                        tuple(strides[k] for k in kept))
+    reduced_shape, reduced_strides = collapse(tuple(shape[k] for k in axes),
+                                              tuple(strides[k] for k in axes))
+    size = numel(tuple(shape[k] for k in kept))
+    return (size, _int64(kept_shape), _int64(kept_strides), _int64(reduced_shape),
+            _int64(reduced_strides))
+
+
 def numpy_view(x: Strided) -> np.ndarray:
     """A NumPy array of shape x.shape that aliases x's buffer (no copy)."""
     buffer = x.buffer
@@ -77,6 +110,7 @@ def numpy_view(x: Strided) -> np.ndarray:
 
 
 _HALF = np.dtype(np.float16)
+_ROW_OPS = (ops.ADD, ops.SUB, ops.MUL)  # the ops elementwise.zip_rows has loops for
 
 
 def _half(*views: Strided) -> bool:
@@ -129,13 +163,12 @@ class CPUBackend:
             else:
                 elementwise.map_contiguous(op, x_flat, out_flat)
             return
-        shape, x_strides, out_strides = collapse(
-            out.shape, broadcast_strides(x.shape, x.strides, out.shape), out.strides)
+        shape, x_strides, out_strides, _ = _elementwise_plan(out.shape, out.strides,
+                                                             (x.shape, x.strides))
         kernel = elementwise.map_strided
         if n >= PARALLEL_THRESHOLD and len(shape) > 0:
             kernel = elementwise.map_strided_parallel
-        kernel(op, x.buffer, _int64(x_strides), x.offset, out.buffer, _int64(out_strides),
-               out.offset, _int64(shape))
+        kernel(op, x.buffer, x_strides, x.offset, out.buffer, out_strides, out.offset, shape)
 
     def zip(self, op: int, a: Strided, b: Strided, out: Strided) -> None:
         n = numel(out.shape)
@@ -159,14 +192,18 @@ class CPUBackend:
             if b_flat is not None and numel(a.shape) == 1:
                 elementwise.zip_scalar(op, b_flat, a.buffer[a.offset], out_flat, True)
                 return
-        shape, a_strides, b_strides, out_strides = collapse(
-            out.shape, broadcast_strides(a.shape, a.strides, out.shape),
-            broadcast_strides(b.shape, b.strides, out.shape), out.strides)
+        shape, a_strides, b_strides, out_strides, rows = _elementwise_plan(
+            out.shape, out.strides, (a.shape, a.strides), (b.shape, b.strides))
+        if rows is not None and op in _ROW_OPS and n < PARALLEL_THRESHOLD:
+            n_rows, n_cols, a_row, b_row, out_row = rows
+            elementwise.zip_rows(op, a.buffer, a.offset, a_row, b.buffer, b.offset, b_row,
+                                 out.buffer, out.offset, out_row, n_rows, n_cols)
+            return
         kernel = elementwise.zip_strided
         if n >= PARALLEL_THRESHOLD and len(shape) > 0:
             kernel = elementwise.zip_strided_parallel
-        kernel(op, a.buffer, _int64(a_strides), a.offset, b.buffer, _int64(b_strides), b.offset,
-               out.buffer, _int64(out_strides), out.offset, _int64(shape))
+        kernel(op, a.buffer, a_strides, a.offset, b.buffer, b_strides, b.offset,
+               out.buffer, out_strides, out.offset, shape)
 
     def where(self, condition: Strided, a: Strided, b: Strided, out: Strided) -> None:
         if numel(out.shape) == 0:
@@ -188,26 +225,27 @@ class CPUBackend:
     def reduce(self, op: int, x: Strided, axes: tuple[int, ...], dtype: np.dtype) -> Buffer:
         if _half(x) or np.dtype(dtype) == _HALF:
             return self._numpy.reduce(op, x, axes, dtype)
-        kept = [k for k in range(len(x.shape)) if k not in axes]
-        out = np.empty(numel(tuple(x.shape[k] for k in kept)), dtype=dtype)
-        if out.size == 0:
+        size, kept_shape, kept_strides, reduced_shape, reduced_strides = _reduce_plan(
+            x.shape, x.strides, axes)
+        out = np.empty(size, dtype=dtype)
+        if size == 0:
             return out
-        if op == ops.SUM and axes == (0,) and len(x.shape) == 2 and _flat(x) is not None \
-                and x.buffer.dtype.kind == "f":
-            reduce.sum_rows_contiguous(_flat(x), x.shape[0], x.shape[1], out)
-            return out
-        if np.issubdtype(x.buffer.dtype, np.floating):
+        floating = x.buffer.dtype.kind == "f"
+        if floating and len(x.shape) == 2 and _flat(x) is not None:
+            if op == ops.SUM and axes == (0,):
+                reduce.sum_rows_contiguous(_flat(x), x.shape[0], x.shape[1], out)
+                return out
+            if axes == (1,) and x.shape[1] > 0:  # one result per row: softmax's max, sum
+                reduce.reduce_last_contiguous(op, _flat(x), x.shape[0], x.shape[1], out)
+                return out
+        if floating:
             initial = np.float64(1.0 if op == ops.PROD else 0.0)
         else:
             initial = np.int64(1 if op == ops.PROD else 0)
-        kernel = reduce.reduce_strided_parallel if out.size >= 64 and numel(x.shape) >= \
+        kernel = reduce.reduce_strided_parallel if size >= 64 and numel(x.shape) >= \
             PARALLEL_THRESHOLD else reduce.reduce_strided
-        kept_shape, kept_strides = collapse(tuple(x.shape[k] for k in kept),
-                                            tuple(x.strides[k] for k in kept))
-        reduced_shape, reduced_strides = collapse(tuple(x.shape[k] for k in axes),
-                                                  tuple(x.strides[k] for k in axes))
-        kernel(op, x.buffer, _int64(kept_shape), _int64(kept_strides), _int64(reduced_shape),
-               _int64(reduced_strides), x.offset, initial, out)
+        kernel(op, x.buffer, kept_shape, kept_strides, reduced_shape, reduced_strides,
+               x.offset, initial, out)
         return out
 
     def arg_reduce(self, op: int, x: Strided, axis: int) -> Buffer:

@@ -29,6 +29,11 @@ from kernels.cpu.scalar import (
 # waiting for a core). So the parallel kernels are kept for very large arrays only.
 PARALLEL_THRESHOLD = 1 << 23
 
+# Numba's on-disk cache is keyed on the text of this file only, not on the op tables these
+# kernels inline (kernels/ops.py, kernels/cpu/scalar.py, kernels/scalar_math.py): after
+# adding or changing an op there, bump this number so that cached kernels are recompiled.
+OP_TABLE_VERSION = 2  # 2: ERF, ERF_BACK
+
 
 @kernel
 def map_contiguous(op, x, out):
@@ -179,6 +184,42 @@ def _zip_rows(op, first, last, a, a_strides, a_offset, b, b_strides, b_offset,
         else:
             for j in range(inner):
                 out[po + j * so] = apply_binary(op, a[pa + j * sa], b[pb + j * sb])
+
+
+@kernel
+def zip_rows(op, a, a_offset, a_row_stride, b, b_offset, b_row_stride, out, out_offset,
+             out_row_stride, n_rows, n_cols):
+    """for row, j: out[po + j] = f(a[pa + j], b[pb + j]), p = offset + row * row_stride
+
+    2-d views whose rows are contiguous, e.g. a bias add x (N, F) + b (F,) (b's row stride
+    is 0): each row is walked as a slice, which the compiler vectorises, ~5x faster than
+    zip_strided. For ADD, SUB and MUL only (the backend checks): with the op tested outside
+    the row loop and no generic op in it, Numba keeps the slices free of reference counting.
+    """
+    if op == ops.ADD:
+        for row in range(n_rows):
+            pa = a_offset + row * a_row_stride
+            pb = b_offset + row * b_row_stride
+            po = out_offset + row * out_row_stride
+            a_row, b_row, out_row = a[pa:pa + n_cols], b[pb:pb + n_cols], out[po:po + n_cols]
+            for j in range(n_cols):
+                out_row[j] = a_row[j] + b_row[j]
+    elif op == ops.SUB:
+        for row in range(n_rows):
+            pa = a_offset + row * a_row_stride
+            pb = b_offset + row * b_row_stride
+            po = out_offset + row * out_row_stride
+            a_row, b_row, out_row = a[pa:pa + n_cols], b[pb:pb + n_cols], out[po:po + n_cols]
+            for j in range(n_cols):
+                out_row[j] = a_row[j] - b_row[j]
+    else:  # ops.MUL
+        for row in range(n_rows):
+            pa = a_offset + row * a_row_stride
+            pb = b_offset + row * b_row_stride
+            po = out_offset + row * out_row_stride
+            a_row, b_row, out_row = a[pa:pa + n_cols], b[pb:pb + n_cols], out[po:po + n_cols]
+            for j in range(n_cols):
+                out_row[j] = a_row[j] * b_row[j]
 
 
 @kernel

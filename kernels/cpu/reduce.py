@@ -93,6 +93,38 @@ def sum_rows_contiguous(x, n_rows, n_cols, out):
 
 
 @kernel
+def reduce_last_contiguous(op, x, n_rows, n_cols, out):
+    """Row folds of a row-major (n_rows, n_cols) block, n_cols >= 1:
+    out[i] = fold(op, x[i * n_cols + j] for j), e.g. the max and sum inside a softmax.
+
+    The same results as reduce_strided (sum and prod accumulate in float64, max and min
+    propagate nan), with the op chosen once per call instead of once per element.
+    """
+    for i in range(n_rows):
+        base = i * n_cols
+        if op == ops.SUM:
+            total = 0.0
+            for j in range(n_cols):
+                total += x[base + j]
+            out[i] = total
+        elif op == ops.PROD:
+            product = 1.0
+            for j in range(n_cols):
+                product *= x[base + j]
+            out[i] = product
+        elif op == ops.MAX:
+            best = x[base]
+            for j in range(1, n_cols):
+                best = maximum(best, x[base + j])
+            out[i] = best
+        else:
+            best = x[base]
+            for j in range(1, n_cols):
+                best = minimum(best, x[base + j])
+            out[i] = best
+
+
+@kernel
 def arg_reduce_strided(op, x, kept_shape, kept_strides, length, stride, offset, out):
     """for o: out[o] = first index r in [0, length) of the max (ARGMAX) or min of x[o, r].
 

@@ -24,6 +24,7 @@ rsqrt = inline(scalar_math.rsqrt)
 sin = inline(scalar_math.sin)
 cos = inline(scalar_math.cos)
 tanh = inline(scalar_math.tanh)
+erf = inline(scalar_math.erf)
 sigmoid = inline(scalar_math.sigmoid)
 relu = inline(scalar_math.relu)
 sign = inline(scalar_math.sign)
@@ -47,6 +48,7 @@ rsqrt_back = inline(scalar_math.rsqrt_back)
 sin_back = inline(scalar_math.sin_back)
 cos_back = inline(scalar_math.cos_back)
 tanh_back = inline(scalar_math.tanh_back)
+erf_back = inline(scalar_math.erf_back)
 sigmoid_back = inline(scalar_math.sigmoid_back)
 relu_back = inline(scalar_math.relu_back)
 abs_back = inline(scalar_math.abs_back)
@@ -88,6 +90,8 @@ def apply_unary(op, x):
         return sign(x)
     elif op == ops.RECIPROCAL:
         return reciprocal(x)
+    elif op == ops.ERF:
+        return erf(x)
     else:  # ops.LOGICAL_NOT
         return logical_not(x)
 
@@ -155,5 +159,7 @@ def apply_binary(op, a, b):
         return reciprocal_back(a, b)
     elif op == ops.POW_BACK_BASE:
         return power_back_base(a, b)
+    elif op == ops.ERF_BACK:
+        return erf_back(a, b)
     else:  # ops.POW_BACK_EXPONENT
         return power_back_exponent(a, b)

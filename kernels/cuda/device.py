@@ -35,6 +35,7 @@ rsqrt = compile_scalar(scalar_math.rsqrt)
 sin = compile_scalar(scalar_math.sin)
 cos = compile_scalar(scalar_math.cos)
 tanh = compile_scalar(scalar_math.tanh)
+erf = compile_scalar(scalar_math.erf)
 sigmoid = compile_scalar(scalar_math.sigmoid)
 relu = compile_scalar(scalar_math.relu)
 sign = compile_scalar(scalar_math.sign)
@@ -69,6 +70,7 @@ rsqrt_back = compile_scalar(scalar_math.rsqrt_back)
 sin_back = compile_scalar(scalar_math.sin_back)
 cos_back = compile_scalar(scalar_math.cos_back)
 tanh_back = compile_scalar(scalar_math.tanh_back)
+erf_back = compile_scalar(scalar_math.erf_back)
 sigmoid_back = compile_scalar(scalar_math.sigmoid_back)
 relu_back = compile_scalar(scalar_math.relu_back)
 abs_back = compile_scalar(scalar_math.abs_back)
@@ -110,6 +112,8 @@ def store_unary(op, x, out, o):
         out[o] = sign(x)
     elif op == ops.RECIPROCAL:
         out[o] = reciprocal(x)
+    elif op == ops.ERF:
+        out[o] = erf(x)
     else:  # ops.LOGICAL_NOT
         out[o] = logical_not(x)
 
@@ -157,7 +161,7 @@ def store_binary(op, a, b, out, o):
 
 @cuda.jit(device=True)
 def store_backward(op, a, b, out, o):
-    """out[o] = f(a, b) for the backward-helper op codes (EXP_BACK ... POW_BACK_EXPONENT)."""
+    """out[o] = f(a, b) for the backward-helper op codes (EXP_BACK ... ERF_BACK)."""
     if op == ops.EXP_BACK:
         out[o] = exp_back(a, b)
     elif op == ops.LOG_BACK:
@@ -184,6 +188,8 @@ def store_backward(op, a, b, out, o):
         out[o] = reciprocal_back(a, b)
     elif op == ops.POW_BACK_BASE:
         out[o] = power_back_base(a, b)
+    elif op == ops.ERF_BACK:
+        out[o] = erf_back(a, b)
     else:  # ops.POW_BACK_EXPONENT
         out[o] = power_back_exponent(a, b)
 

@@ -33,7 +33,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     dispatch.same_device("linear", input, weight, *([bias] if bias is not None else []))
     matrix = input if input.ndim == 2 else input.reshape(-1, input.shape[-1])
     out = F.Linear.apply(matrix, weight, bias)
-    return out if input.ndim == 2 else out.reshape(*input.shape[:-1], weight.shape[0])
+    if input.ndim == 2:
+        return out
+    out = out.reshape(*input.shape[:-1], weight.shape[0])
+    if bias is not None:
+        return out  # PyTorch: ViewBackward0, as here
+    return autograd.named(out, "SqueezeBackward4" if input.ndim == 1 else "UnsafeViewBackward0")
 
 
 # ---------------------------------------------------------------------------- normalisation

@@ -10,8 +10,8 @@ import warnings
 
 import numpy as np
 
+from tinygrad_edu import autograd, creation, dtypes
 from tinygrad_edu import composite as C
-from tinygrad_edu import creation, dtypes
 from tinygrad_edu import functions as F
 from tinygrad_edu.movement import _to_device
 from tinygrad_edu.tensor import Tensor
@@ -78,7 +78,8 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     """(x - y)^2"""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     difference = _difference(input, target)
-    return _weighted(C.mul(difference, difference), weight, reduction, input, True)
+    loss = _weighted(C.mul(difference, difference), weight, reduction, input, True)
+    return loss if weight is not None else autograd.named(loss, "MseLossBackward0")
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
@@ -100,7 +101,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
     if beta == 0:
         return _reduce(distance, reduction)
     quadratic = C.mul(C.mul(distance, distance), 0.5 / beta)
-    return _reduce(C.where(distance < beta, quadratic, C.sub(distance, 0.5 * beta)), reduction)
+    loss = C.where(distance < beta, quadratic, C.sub(distance, 0.5 * beta))
+    return autograd.named(_reduce(loss, reduction), "SmoothL1LossBackward0")
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
@@ -109,8 +111,9 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     distance = F.Abs.apply(_difference(input, target))
     quadratic = C.mul(C.mul(distance, distance), 0.5)
     linear = C.mul(C.sub(distance, 0.5 * delta), delta)
-    return _weighted(C.where(distance < delta, quadratic, linear), weight, reduction, input,
+    loss = _weighted(C.where(distance < delta, quadratic, linear), weight, reduction, input,
                      False)
+    return loss if weight is not None else autograd.named(loss, "HuberLossBackward0")
 
 
 # ---------------------------------------------------------------------------- classification
@@ -122,7 +125,7 @@ def _class_positions(input: Tensor, target: Tensor, ignore_index: int) -> tuple:
     replaced by class 0, the ignored mask or None)."""
     if target.dtype not in (dtypes.int64, dtypes.uint8):
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
-                           f"{target.type()[6:-6]}")
+                           f"{dtypes.scalar_type_name(target.dtype)}")
     classes = input.shape[1]
     host = target.detach().cpu().numpy().astype(np.int64).reshape(target.shape[0], -1)
     ignored = host == ignore_index
@@ -154,6 +157,15 @@ def _check_nll_shapes(input: Tensor, target: Tensor) -> None:
         raise RuntimeError(f"Expected target size {expected}, got {list(target.shape)}")
 
 
+def _nll_node(loss: Tensor, input: Tensor, reduction: str) -> Tensor:
+    """loss, its node labelled as PyTorch's nll_loss names it (by input rank and reduction)."""
+    if input.ndim <= 2:
+        return autograd.named(loss, "NllLossBackward0")
+    if reduction == "none" and input.ndim != 4:  # PyTorch: a 4-d loss viewed back
+        return autograd.named(loss, "ViewBackward0")
+    return autograd.named(loss, "NllLoss2DBackward0")
+
+
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
              size_average: bool | None = None, ignore_index: int = -100,
              reduce: bool | None = None, reduction: str = "mean") -> Tensor:
@@ -167,11 +179,11 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if input.ndim == 1:  # unbatched: one sample
         loss = nll_loss(input.unsqueeze(0), target.unsqueeze(0), weight, None, ignore_index,
                         None, reduction)
-        return loss.squeeze(0) if reduction == "none" else loss
+        return _nll_node(loss.squeeze(0) if reduction == "none" else loss, input, reduction)
     positions, classes, ignored = _class_positions(input, target, ignore_index)
     picked = F.Gather.apply(input, _to_device(positions, input))  # input[n, t, ...]
     if weight is None and ignored is None:
-        return _reduce(C.neg(picked), reduction)
+        return _nll_node(_reduce(C.neg(picked), reduction), input, reduction)
     if weight is not None:  # share[n] = weight[t]
         share = F.Gather.apply(weight.to(input.dtype), _to_device(classes, input))
     else:
@@ -180,8 +192,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
         share = C.masked_fill(share, _to_device(ignored, input), 0.0)
     loss = C.neg(C.mul(picked, share))
     if reduction == "mean":
-        return C.div(loss.sum(), share.sum())
-    return _reduce(loss, reduction)
+        return _nll_node(C.div(loss.sum(), share.sum()), input, reduction)
+    return _nll_node(_reduce(loss, reduction), input, reduction)
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -207,6 +219,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         shape[class_dim] = classes
         weight_view = weight.to(input.dtype).view(*shape)
     if target.dtype.is_floating_point and tuple(target.shape) == tuple(input.shape):
+        if ignore_index >= 0:  # PyTorch: only the default (negative) ignore_index
+            raise RuntimeError("ignore_index is not supported for floating point target")
         if label_smoothing > 0:
             target = C.add(C.mul(target, 1.0 - label_smoothing), label_smoothing / classes)
         terms = C.mul(log_probabilities, target)
@@ -282,7 +296,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         loss = C.add(loss, C.mul(slope, C.sub(input, detached)))
     if weight is not None:
         loss = C.mul(loss, weight)
-    return _reduce(loss, reduction)
+    return autograd.named(_reduce(loss, reduction), "BinaryCrossEntropyBackward0")
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
@@ -305,7 +319,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     loss = C.add(C.mul(C.sub(1.0, target), input), softplus_of_negative)
     if weight is not None:
         loss = C.mul(loss, weight)
-    return _reduce(loss, reduction)
+    return autograd.named(_reduce(loss, reduction), "BinaryCrossEntropyWithLogitsBackward0")
 
 
 def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,

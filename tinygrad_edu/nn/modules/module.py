@@ -266,8 +266,8 @@ class Module(StateDictMixin):
             child_prefix = prefix + ("." if prefix else "") + name
             yield from module.named_modules(memo, child_prefix, remove_duplicate)
 
-    def modules(self) -> Iterator["Module"]:
-        for _, module in self.named_modules():
+    def modules(self, remove_duplicate: bool = True) -> Iterator["Module"]:
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
     def named_children(self) -> Iterator[tuple[str, "Module"]]:

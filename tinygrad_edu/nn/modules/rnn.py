@@ -212,7 +212,9 @@ class RNNBase(Module):
 
 
 class RNN(RNNBase):
-    """Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (nonlinearity='relu' for relu)."""
+    """Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (nonlinearity='relu' for relu).
+
+    Its repr, RNNBase's, leaves the nonlinearity out, as PyTorch's does: RNN(2, 3)."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
@@ -225,11 +227,6 @@ class RNN(RNNBase):
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
                          hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          0, device, dtype)
-
-    def extra_repr(self) -> str:
-        text = super().extra_repr()
-        return text + (f", nonlinearity={self.nonlinearity}"
-                       if self.nonlinearity != "tanh" else "")
 
 
 class LSTM(RNNBase):
