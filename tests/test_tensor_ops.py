@@ -1916,3 +1916,17 @@ def test_dtype_names_in_messages_are_pytorchs() -> None:
             torch.ones(1, 1, dtype=getattr(torch, name)) @ torch.ones(1, 1)
         cpp = str(info.value).split("but got: ")[1].split(" != ")[0]
         assert tg.dtypes.cpp_type_name(getattr(tg, name)) == cpp, f"{name}: {info.value}"
+
+
+@needs_torch
+def test_dtype_mismatch_messages_and_size_addition_match_pytorch() -> None:
+    cases = [lambda L: L.ones(2, 2) @ L.ones(2, 2, dtype=L.float64),
+             lambda L: L.nn.functional.linear(L.ones(2, 2, dtype=L.float64), L.ones(2, 2))]
+    for case in cases:
+        with pytest.raises(RuntimeError) as expected:
+            case(torch)
+        with pytest.raises(RuntimeError) as ours:
+            case(tg)
+        assert str(ours.value) == str(expected.value)
+    total = tg.Size([1]) + tg.Size([2])
+    assert isinstance(total, tg.Size) and total == torch.Size([1]) + torch.Size([2])

@@ -239,9 +239,10 @@ def bitwise_not(x: Any) -> Any:
 
 
 def _check_bitwise(name: str, dtype: dtypes.dtype) -> None:
-    if dtype.is_floating_point:  # PyTorch raises NotImplementedError, a RuntimeError
-        raise RuntimeError(f'"{name}" not implemented for \'{dtype.name}\': only integer and '
-                           "bool tensors have bits to combine")
+    if dtype.is_floating_point:  # PyTorch raises NotImplementedError; we a RuntimeError
+        raise RuntimeError(f'"{name}_cpu" not implemented for '
+                           f"'{dtypes.scalar_type_name(dtype)}': only integer and bool tensors "
+                           "have bits to combine")
 
 
 def _bitwise(name: str, on_host: Any, on_bools: Any, a: Any, b: Any) -> Any:
@@ -556,7 +557,7 @@ def matmul(a: Any, b: Any) -> Any:
                            f"{a.ndim}D and {b.ndim}D")
     if a.dtype is not b.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{a.dtype.name} != {b.dtype.name}")
+                           f"{dtypes.cpp_type_name(a.dtype)} != {dtypes.cpp_type_name(b.dtype)}")
     dispatch.same_device("matmul", a, b)
     a2 = unsqueeze(a, 0) if a.ndim == 1 else a
     b2 = unsqueeze(b, -1) if b.ndim == 1 else b

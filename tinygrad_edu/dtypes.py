@@ -75,6 +75,8 @@ def scalar_type_name(d: "dtype") -> str:
 def cpp_type_name(d: "dtype") -> str:
     """The C++ element type of d, as a few PyTorch messages print it: int64 -> 'long int'."""
     return _CPP_TYPE_NAMES[d.name]
+
+
 _BY_NUMPY = {d.numpy: d for d in ALL_DTYPES}
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
 

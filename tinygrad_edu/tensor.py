@@ -50,6 +50,9 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"tinygrad_edu.Size({list(self)})"
 
+    def __add__(self, other: tuple) -> "Size":
+        return Size(tuple(self) + tuple(other))  # Size([1]) + (2,) is a Size, as in PyTorch
+
 
 class Storage:
     """The flat memory under one or more tensors, and its version (bumped by in-place ops)."""

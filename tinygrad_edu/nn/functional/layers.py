@@ -28,8 +28,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{columns} and "
                            f"{'x'.join(map(str, reversed(tuple(weight.shape))))})")
     if input.dtype is not weight.dtype or (bias is not None and bias.dtype is not input.dtype):
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                           f"{input.dtype.name} and {weight.dtype.name}")
+        other = weight if input.dtype is not weight.dtype else bias
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{dtypes.cpp_type_name(input.dtype)} != "
+                           f"{dtypes.cpp_type_name(other.dtype)}")
     dispatch.same_device("linear", input, weight, *([bias] if bias is not None else []))
     matrix = input if input.ndim == 2 else input.reshape(-1, input.shape[-1])
     out = F.Linear.apply(matrix, weight, bias)
