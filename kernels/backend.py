@@ -98,6 +98,28 @@ class Backend(Protocol):
         """for i: buffer[positions[i]] = source[i] (source broadcast to positions' shape)."""
         ...
 
+    # ---- cross entropy of logits and class indices, fused (the training loss) ---------------
+    # x (N, C) float logits (any strides), target (N,) int64 class indices, e = smoothing,
+    # reduction "none", "sum" or "mean"; a row whose target is ignore_index counts for nothing.
+    def cross_entropy_forward(self, x: Strided, target: Strided, reduction: str,
+                              ignore_index: int, smoothing: float) -> tuple[Buffer, Buffer]:
+        """(loss, lse): for n: lse[n] = m + log(sum_c exp(x[n, c] - m)), m = max_c x[n, c];
+        t = target[n]; loss[n] = (1 - e) (lse[n] - x[n, t]) + e (lse[n] - mean_c x[n, c]),
+        0 where t == ignore_index. loss is a contiguous buffer of x's dtype: (N,) for "none",
+        else (1,) holding sum_n loss[n] ("sum") or that over the count of rows not ignored
+        ("mean": nan when every row is ignored). lse is a contiguous (N,) float64 buffer.
+        A target outside [0, C) that is not ignore_index raises IndexError("Target {t} is out
+        of bounds.")."""
+        ...
+
+    def cross_entropy_backward(self, x: Strided, target: Strided, lse: Buffer, grad: Strided,
+                               reduction: str, ignore_index: int, smoothing: float) -> Buffer:
+        """grad_x, a contiguous (N, C) buffer of x's dtype: for n, c:
+        grad_x[n, c] = (exp(x[n, c] - lse[n]) - e / C - (1 - e) [c == t]) * g[n], with
+        g[n] = grad[n] ("none", grad (N,)), grad ("sum", grad 0-d) or grad / count ("mean"),
+        and 0 in the rows where t == ignore_index."""
+        ...
+
     # ---- convolution and max pooling: x (N, C, H, W), weight (O, C // groups, KH, KW) --------
     # Window geometry (sh, sw) = stride, (ph, pw) = padding (zeros before the first row and
     # column), (dh, dw) = dilation; for output position (i, j) and kernel tap (p, q):
@@ -191,6 +213,7 @@ BACKEND_METHODS = (
     "reduce", "arg_reduce",
     "matmul",
     "take", "index_add", "index_put",
+    "cross_entropy_forward", "cross_entropy_backward",
     "conv2d", "conv2d_grad_input", "conv2d_grad_weight", "conv2d_grad_bias", "max_pool2d",
     "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
 )

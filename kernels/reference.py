@@ -148,6 +148,49 @@ class ReferenceBackend:
         buffer[view(positions).reshape(-1)] = np.broadcast_to(view(source),
                                                               positions.shape).reshape(-1)
 
+    # ---- cross entropy of logits x (N, C) and class indices target (N,), fused
+    def cross_entropy_forward(self, x: Strided, target: Strided, reduction: str,
+                              ignore_index: int, smoothing: float) -> tuple:
+        """(loss, lse): lse[n] = logsumexp(x[n]); loss[n] = (1 - e) (lse[n] - x[n, t])
+        + e (lse[n] - mean(x[n])), 0 where t == ignore_index; summed, or averaged over the
+        rows not ignored, unless reduction is "none"."""
+        logits = view(x).astype(np.float64)
+        t = view(target)
+        ignored = t == ignore_index
+        bad = ~ignored & ((t < 0) | (t >= logits.shape[1]))
+        if bad.any():
+            raise IndexError(f"Target {t[bad][0]} is out of bounds.")
+        safe = np.where(ignored, 0, t)
+        top = logits.max(axis=1, keepdims=True) if logits.size else logits[:, :1]
+        lse = (top + np.log(np.exp(logits - top).sum(axis=1, keepdims=True)))[:, 0]
+        picked = np.take_along_axis(logits, safe[:, None], axis=1)[:, 0]
+        loss = (1 - smoothing) * (lse - picked) + smoothing * (lse - logits.mean(axis=1))
+        loss = np.where(ignored, 0.0, loss)
+        if reduction == "sum":
+            loss = np.array([loss.sum()])
+        elif reduction == "mean":
+            with np.errstate(all="ignore"):
+                loss = np.array([loss.sum() / (~ignored).sum()])
+        return loss.astype(x.buffer.dtype), np.ascontiguousarray(lse)
+
+    def cross_entropy_backward(self, x: Strided, target: Strided, lse: Buffer, grad: Strided,
+                               reduction: str, ignore_index: int, smoothing: float) -> Buffer:
+        """grad_x[n, c] = (softmax(x[n])[c] - e / C - (1 - e) [c == t]) * g[n], g[n] =
+        grad[n], grad, or grad / (rows not ignored); 0 in ignored rows."""
+        logits = view(x).astype(np.float64)
+        n, classes = logits.shape
+        t = view(target)
+        ignored = t == ignore_index
+        g = np.broadcast_to(view(grad).astype(np.float64), (n,))
+        if reduction == "mean":
+            with np.errstate(all="ignore"):
+                g = g / (~ignored).sum()
+        onehot = np.zeros((n, classes))
+        onehot[np.arange(n), np.where(ignored, 0, t)] = 1.0
+        out = (np.exp(logits - lse[:, None]) - smoothing / classes - (1 - smoothing) * onehot)
+        out = np.where(ignored[:, None], 0.0, out * g[:, None])
+        return np.ascontiguousarray(out, dtype=x.buffer.dtype).reshape(-1)
+
     # ---- optimizer updates: the definition, op by op in PyTorch's order. Every buffer is
     # flat, contiguous, of the parameter's float dtype and length, updated in place; scalars
     # are cast to that dtype so float32 stays float32. kernels/cpu/optim.py fuses each into

@@ -43,6 +43,7 @@ PINNED_BACKEND_METHODS = (
     "reduce", "arg_reduce",
     "matmul",
     "take", "index_add", "index_put",
+    "cross_entropy_forward", "cross_entropy_backward",
     "conv2d", "conv2d_grad_input", "conv2d_grad_weight", "conv2d_grad_bias", "max_pool2d",
     "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
 )
@@ -75,7 +76,7 @@ PINNED_PRIMITIVES = (
     "View", "Permute", "Expand", "Slice", "Cat", "Clone",
     "Mm", "Linear",
     "Gather", "IndexPut",
-    "Softmax", "LogSoftmax",
+    "Softmax", "LogSoftmax", "CrossEntropy",
     "Cast", "ToDevice",
 )
 
@@ -527,3 +528,58 @@ def test_take_of_no_positions() -> None:
     for backend in (REFERENCE, CPU):
         got = backend.take(buffer, positions, np.float64)
         assert got.shape == (0,), f"{backend.name} take of 0 positions gave {got.shape}"
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64],
+                         ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_cross_entropy_matches_reference(dtype: type, reduction: str) -> None:
+    rng = np.random.default_rng(6)
+    logits = (rng.standard_normal((5, 4)) * 3).astype(dtype)
+    labels = np.array([0, 3, -100, 1, 3], dtype=np.int64)
+    grad_array = rng.standard_normal(5 if reduction == "none" else ()).astype(dtype)
+    tolerance = 1e-3 if dtype == np.float16 else 1e-6 if dtype == np.float32 else 1e-12
+    for kind, smoothing in itertools.product(("contiguous", "transposed", "offset", "step"),
+                                             (0.0, 0.25)):
+        x, _ = strided_input(logits, kind)
+        target, _ = strided_input(labels, "step" if kind == "step" else "contiguous")
+        grad, _ = strided_input(grad_array, "offset")
+        results = []
+        for backend in (REFERENCE, CPU):
+            loss, lse = backend.cross_entropy_forward(x, target, reduction, -100, smoothing)
+            grad_x = backend.cross_entropy_backward(x, target, lse, grad, reduction, -100,
+                                                    smoothing)
+            assert loss.dtype == grad_x.dtype == dtype and lse.dtype == np.float64
+            assert loss.shape == ((5,) if reduction == "none" else (1,))
+            results.append((loss, lse, grad_x))
+        for name, got, expected in zip(("loss", "lse", "grad_x"), *results):
+            error = np.abs(got.astype(np.float64) - expected).max()
+            assert error <= tolerance, f"{name} {kind} e={smoothing}: cpu differs by {error}"
+        bad, _ = strided_input(np.array([0, 4, 0, 0, -3], dtype=np.int64), "contiguous")
+        for backend in (REFERENCE, CPU):
+            with pytest.raises(IndexError, match="Target 4 is out of bounds."):
+                backend.cross_entropy_forward(x, bad, reduction, -100, smoothing)
+
+
+def test_cached_kernels_are_dropped_when_any_kernel_source_changes(tmp_path, monkeypatch):
+    """Numba checks a cached kernel against its own file only; jit.drop_stale_cache deletes
+    the cache when any file of the package changed (here a fake package in tmp_path)."""
+    from kernels.cpu import jit
+
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.delenv("NUMBA_DISABLE_JIT", raising=False)
+    (tmp_path / "cpu" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "ops.py").write_text("ADD = 0\n")
+    (tmp_path / "cpu" / "elementwise.py").write_text("# kernels\n")
+    cached = [tmp_path / "cpu" / "__pycache__" / name for name in ("k.py.nbi", "k.py.1.nbc")]
+    for path in cached:
+        path.write_bytes(b"machine code")
+    jit.drop_stale_cache(tmp_path)  # no stamp yet: the cache's origin is unknown, drop it
+    assert not any(path.exists() for path in cached)
+    for path in cached:
+        path.write_bytes(b"machine code")
+    jit.drop_stale_cache(tmp_path)  # same sources as the stamp: keep
+    assert all(path.exists() for path in cached), "an up-to-date cache was deleted"
+    (tmp_path / "ops.py").write_text("ADD = 1\n")  # a helper file changed, not the kernel's
+    jit.drop_stale_cache(tmp_path)
+    assert not any(path.exists() for path in cached), "a stale cache survived"

@@ -3,6 +3,7 @@ by gradcheck in float64, stability for large logits, and PyTorch's errors."""
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import numpy as np
@@ -290,3 +291,137 @@ def test_cross_entropy_with_probabilities_refuses_ignore_index(torch):
                                                      torch.tensor(probabilities),
                                                      ignore_index=ignore_index)
         assert abs(ours.item() - expected.item()) < 1e-12, f"ignore_index={ignore_index}"
+
+
+# ---------------------------------------------------------------------------- fused cross entropy
+# functions.CrossEntropy: 2-d logits, int64 class indices, no class weights (one node, one kernel
+# each way); everything else takes the composite, tested above.
+
+
+def _cuda_imports() -> bool:
+    try:
+        importlib.import_module("kernels.cuda")
+    except Exception:
+        return False
+    return True
+
+
+DEVICES = ["cpu"] + ([pytest.param("cuda", marks=pytest.mark.gpu)] if _cuda_imports() else [])
+FUSED_OPTIONS = [{}, {"ignore_index": 2}, {"label_smoothing": 0.2},
+                 {"label_smoothing": 0.1, "ignore_index": 0}]
+
+
+def _fused(logits, target, device: str = "cpu", **options) -> tuple:
+    """(loss, grad of logits, the node) of the fused cross entropy; the grad is that of
+    sum(loss * seed) for a fixed seed, so 'none' weights its rows differently."""
+    x = tg.tensor(logits, device=device, requires_grad=True)
+    loss = F.cross_entropy(x, tg.tensor(target, device=device), **options)
+    assert isinstance(loss.grad_fn, tg.functions.CrossEntropy), loss.grad_fn
+    seed = np.linspace(0.5, 1.5, int(np.prod(loss.shape))).reshape(loss.shape)
+    (loss * tg.tensor(seed, dtype=loss.dtype, device=device)).sum().backward()
+    return loss.detach().cpu().numpy(), x.grad.cpu().numpy(), loss.grad_fn
+
+
+def _torch_cross_entropy(torch, logits, target, **options) -> tuple:
+    x = torch.tensor(logits, requires_grad=True)
+    loss = torch.nn.functional.cross_entropy(x, torch.tensor(target), **options)
+    seed = np.linspace(0.5, 1.5, int(np.prod(loss.shape))).reshape(tuple(loss.shape))
+    (loss * torch.tensor(seed, dtype=loss.dtype)).sum().backward()
+    return loss.detach().numpy(), x.grad.numpy(), loss.grad_fn
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("options", FUSED_OPTIONS)
+def test_fused_cross_entropy_matches_pytorch(torch, dtype, reduction, options):
+    logits = (randn(7, 5) * 3).astype(dtype)
+    target = np.array([0, 2, 4, 2, 1, 0, 3])
+    ours = _fused(logits, target, reduction=reduction, **options)
+    theirs = _torch_cross_entropy(torch, logits, target, reduction=reduction, **options)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    assert ours[0].dtype == dtype and ours[0].shape == theirs[0].shape
+    for what, a, b in (("loss", ours[0], theirs[0]), ("grad", ours[1], theirs[1])):
+        error = np.abs(a - b).max()
+        assert error <= tolerance * max(1.0, np.abs(b).max()), f"{what} differs by {error:.3g}"
+    assert ours[2].name() == theirs[2].name()
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_fused_cross_entropy_with_every_target_ignored(torch, reduction):
+    logits, target = randn(3, 4), np.array([-100, -100, -100])
+    ours = _fused(logits, target, reduction=reduction, label_smoothing=0.1)
+    theirs = _torch_cross_entropy(torch, logits, target, reduction=reduction,
+                                  label_smoothing=0.1)
+    np.testing.assert_array_equal(ours[0], theirs[0])  # mean: nan (0 / 0), as PyTorch
+    np.testing.assert_array_equal(ours[1], theirs[1])  # no gradient at all
+    assert np.isnan(ours[0]).all() == (reduction == "mean")
+
+
+def test_fused_cross_entropy_large_logits_and_strided_views(torch):
+    logits = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 999.0],
+                       [1000.0, 1000.0, -1000.0]], dtype=np.float32)
+    target = np.array([1, 2, 0])
+    for reduction in REDUCTIONS:
+        ours = _fused(logits, target, reduction=reduction, label_smoothing=0.1)
+        theirs = _torch_cross_entropy(torch, logits, target, reduction=reduction,
+                                      label_smoothing=0.1)
+        assert np.isfinite(ours[0]).all() and np.isfinite(ours[1]).all()
+        np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-5)
+        np.testing.assert_allclose(ours[1], theirs[1], atol=1e-6)
+    # a transposed, stepped, offset view of the logits and a stepped view of the targets
+    base = tg.tensor(randn(6, 9), requires_grad=True)
+    labels = tg.tensor([3, 0, 1, 9, 2, 9, 0, 9])
+    x, y = base.t()[1::2], labels[::2]  # (4, 6), strides (2, 9); (4,), stride 2
+    loss = F.cross_entropy(x, y, ignore_index=9)
+    loss.backward()
+    theirs_base = torch.tensor(base.detach().numpy(), requires_grad=True)
+    expected = torch.nn.functional.cross_entropy(theirs_base.t()[1::2],
+                                                 torch.tensor(labels.numpy())[::2],
+                                                 ignore_index=9)
+    expected.backward()
+    assert abs(loss.item() - expected.item()) < 1e-12
+    np.testing.assert_allclose(base.grad.numpy(), theirs_base.grad.numpy(), atol=1e-12)
+
+
+def test_fused_cross_entropy_gradcheck():
+    target = tg.tensor([1, 0, 2, 1])
+    for reduction in REDUCTIONS:
+        for options in FUSED_OPTIONS:
+            check_gradients(lambda x, r=reduction, o=options: F.cross_entropy(
+                x, target, reduction=r, **o), randn(4, 3))
+
+
+def test_fused_cross_entropy_refuses_a_target_out_of_range(torch):
+    for bad in (5, -1):
+        for lib in (tg, torch):
+            with pytest.raises(IndexError, match=f"Target {bad} is out of bounds."):
+                lib.nn.functional.cross_entropy(lib.zeros(2, 3), lib.tensor([0, bad]))
+
+
+def test_fused_cross_entropy_only_where_it_applies():
+    x = tg.tensor(randn(3, 4), requires_grad=True)
+    target = tg.tensor([0, 1, 2])
+    assert isinstance(F.cross_entropy(x, target).grad_fn, tg.functions.CrossEntropy)
+    weighted = F.cross_entropy(x, target, weight=tg.ones(4, dtype=tg.float64))
+    unbatched = F.cross_entropy(x[0], target[0])
+    spatial = F.cross_entropy(x[None].transpose(1, 2), target[None])
+    for loss in (weighted, unbatched, spatial):
+        assert not isinstance(loss.grad_fn, tg.functions.CrossEntropy), loss.grad_fn
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_fused_cross_entropy_on_every_device_equals_the_cpu(device, reduction):
+    logits = (randn(37, 6) * 4).astype(np.float32)
+    target = RNG.integers(0, 6, 37)
+    target[[3, 20]] = 4
+    for options in ({}, {"ignore_index": 4, "label_smoothing": 0.3}):
+        ours = _fused(logits, target, device, reduction=reduction, **options)
+        cpu = _fused(logits, target, "cpu", reduction=reduction, **options)
+        np.testing.assert_allclose(ours[0], cpu[0], rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(ours[1], cpu[1], rtol=1e-6, atol=1e-7)
+    with pytest.raises(IndexError, match="Target 6 is out of bounds."):
+        F.cross_entropy(tg.zeros(2, 6, device=device), tg.tensor([6, 1], device=device))
+    every_ignored = F.cross_entropy(tg.zeros(2, 6, device=device),
+                                    tg.tensor([-100, -100], device=device))
+    assert np.isnan(every_ignored.item())

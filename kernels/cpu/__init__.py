@@ -1,8 +1,8 @@
 """The CPU backend: the backend interface (kernels/backend.py) over Numba kernels.
 
 This class only chooses a kernel and unpacks `Strided` views into flat arrays plus int64
-shape/stride arrays; the loops live in `elementwise.py`, `reduce.py`, `matmul.py` and
-`indexing.py`. Buffers are flat NumPy arrays.
+shape/stride arrays; the loops live in `elementwise.py`, `reduce.py`, `matmul.py`,
+`indexing.py`, `conv.py`, `optim.py` and `loss.py`. Buffers are flat NumPy arrays.
 """
 
 from functools import lru_cache
@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from kernels import ops
-from kernels.cpu import conv, elementwise, indexing, matmul, optim, reduce
+from kernels.cpu import conv, elementwise, indexing, loss, matmul, optim, reduce
 from kernels.cpu.blas_threads import BlasThreads
 from kernels.reference import ReferenceBackend
 from kernels.strided import Buffer, Strided, broadcast_strides, contiguous_strides, numel
@@ -310,6 +310,41 @@ class CPUBackend:
         flat_positions = _contiguous_copy(positions)
         source_flat = _contiguous_copy(source, positions.shape).astype(buffer.dtype, copy=False)
         indexing.index_put(buffer, flat_positions, source_flat)
+
+    # ---- cross entropy of logits (N, C) and class indices (N,), fused (kernels/cpu/loss.py)
+    def cross_entropy_forward(self, x: Strided, target: Strided, reduction: str,
+                              ignore_index: int, smoothing: float) -> tuple:
+        """(loss, lse): loss (N,) or (1,) of x's dtype, lse (N,) float64 (backend.py)."""
+        if _half(x):
+            return self._numpy.cross_entropy_forward(x, target, reduction, ignore_index,
+                                                     smoothing)
+        rows, classes = x.shape
+        code = loss.REDUCTIONS[reduction]
+        out = np.empty(rows if code == 0 else 1, dtype=x.buffer.dtype)
+        lse = np.empty(rows, dtype=np.float64)
+        bad = loss.cross_entropy_forward(
+            x.buffer, x.offset, x.strides[0], x.strides[1], target.buffer, target.offset,
+            target.strides[0], rows, classes, int(ignore_index), float(smoothing), code, out,
+            lse)
+        if bad >= 0:
+            raise IndexError(f"Target {target.buffer[target.offset + bad * target.strides[0]]}"
+                             " is out of bounds.")
+        return out, lse
+
+    def cross_entropy_backward(self, x: Strided, target: Strided, lse: Buffer, grad: Strided,
+                               reduction: str, ignore_index: int, smoothing: float) -> Buffer:
+        """grad_x, a contiguous (N, C) buffer of x's dtype (backend.py)."""
+        if _half(x):
+            return self._numpy.cross_entropy_backward(x, target, lse, grad, reduction,
+                                                      ignore_index, smoothing)
+        rows, classes = x.shape
+        out = np.empty(rows * classes, dtype=x.buffer.dtype)
+        loss.cross_entropy_backward(
+            x.buffer, x.offset, x.strides[0], x.strides[1], target.buffer, target.offset,
+            target.strides[0], lse, grad.buffer, grad.offset,
+            grad.strides[0] if grad.shape else 0, rows, classes, int(ignore_index),
+            float(smoothing), loss.REDUCTIONS[reduction], out)
+        return out
 
     # ---- convolution and max pooling (kernels/cpu/conv.py): x (N, C, H, W) views
     conv_kernel = "im2col"  # or "direct"; benchmarks/conv.py times both

@@ -12,7 +12,7 @@ import numpy as np
 from numba import cuda
 
 from kernels import ops, optim_math
-from kernels.cuda import conv, elementwise, indexing, matmul, optim, reduce
+from kernels.cuda import conv, elementwise, indexing, loss, matmul, optim, reduce
 from kernels.cuda.launch import (
     THREADS_PER_BLOCK,
     accumulator_dtype,
@@ -35,6 +35,7 @@ from kernels.strided import (
 # A block reducing a row wants at least this many elements per thread before a row is cut
 # into more parts (fewer, fuller blocks amortise the tree and the second launch).
 ITEMS_PER_THREAD = 4
+REDUCTIONS = {"none": 0, "sum": 1, "mean": 2}  # the loss kernels' `reduction` codes
 MATMUL_KERNELS = ("tiled", "naive")
 
 
@@ -310,6 +311,50 @@ class CUDABackend:
                                                  [positions.strides, source_strides])
         return (buffer, positions.buffer, p_strides, positions.offset, source.buffer, s_strides,
                 source.offset, shape, numel(positions.shape))
+
+    # ---- cross entropy of logits (N, C) and class indices (N,), fused (kernels/cuda/loss.py)
+    def cross_entropy_forward(self, x: Strided, target: Strided, reduction: str,
+                              ignore_index: int, smoothing: float) -> tuple:
+        _require_device("cross_entropy_forward", x.buffer, target.buffer)
+        rows, classes = _ints(x.shape)
+        code = REDUCTIONS[reduction]
+        out = self.empty(rows if code == 0 else 1, x.buffer.dtype)
+        lse = self.empty(rows, np.float64)
+        totals = self.full(2, 0.0, np.float64)  # (sum of losses, count of rows not ignored)
+        bad = self.full(1, rows, np.int64)  # the first row with a bad target, or rows
+        if rows > 0:
+            loss.cross_entropy_rows_kernel[blocks_for(rows), THREADS_PER_BLOCK](
+                x.buffer, int(x.offset), int(x.strides[0]), int(x.strides[1]), target.buffer,
+                int(target.offset), int(target.strides[0]), rows, classes, int(ignore_index),
+                float(smoothing), code, out, lse, totals, bad)
+        if code != 0:
+            loss.cross_entropy_total_kernel[1, 1](totals, code, out)
+        first_bad = int(bad.copy_to_host()[0])  # the one host read: a GPU cannot raise
+        if first_bad < rows:
+            value = target.buffer[target.offset + first_bad * target.strides[0]]
+            raise IndexError(f"Target {int(value)} is out of bounds.")
+        return out, lse
+
+    def cross_entropy_backward(self, x: Strided, target: Strided, lse: Buffer, grad: Strided,
+                               reduction: str, ignore_index: int, smoothing: float) -> Buffer:
+        _require_device("cross_entropy_backward", x.buffer, target.buffer, lse, grad.buffer)
+        rows, classes = _ints(x.shape)
+        out = self.empty(rows * classes, x.buffer.dtype)
+        if rows * classes == 0:
+            return out
+        t_args = (target.buffer, int(target.offset), int(target.strides[0]))
+        if reduction == "mean":  # scale = 1 / (count of rows not ignored), on the device
+            scale = self.full(1, 0.0, np.float64)
+            loss.count_kept_kernel[blocks_for(rows), THREADS_PER_BLOCK](
+                *t_args, rows, int(ignore_index), scale)
+            loss.invert_kernel[1, 1](scale)
+        else:
+            scale = self.full(1, 1.0, np.float64)
+        loss.cross_entropy_grad_kernel[blocks_for(rows * classes), THREADS_PER_BLOCK](
+            x.buffer, int(x.offset), int(x.strides[0]), int(x.strides[1]), *t_args, lse,
+            grad.buffer, int(grad.offset), int(grad.strides[0]) if grad.shape else 0, scale,
+            rows, classes, int(ignore_index), float(smoothing), out)
+        return out
 
     # ---- convolution and max pooling (kernels/cuda/conv.py): x (N, C, H, W) views --------
     def conv2d(self, x: Strided, weight: Strided, bias: Strided | None, stride: tuple,

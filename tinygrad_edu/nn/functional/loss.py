@@ -196,6 +196,15 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     return _nll_node(_reduce(loss, reduction), input, reduction)
 
 
+def _fused_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None) -> bool:
+    """Whether functions.CrossEntropy computes this cross_entropy: float32/64 logits (N, C),
+    int64 class indices (N,) on the same device, no class weights."""
+    return (weight is None and input.ndim == 2 and target.ndim == 1
+            and target.dtype is dtypes.int64 and input.dtype in (dtypes.float32, dtypes.float64)
+            and input.shape[0] == target.shape[0] and input.shape[1] > 0
+            and input._storage.device == target._storage.device)
+
+
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average: bool | None = None, ignore_index: int = -100,
                   reduce: bool | None = None, reduction: str = "mean",
@@ -210,6 +219,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
+    if _fused_cross_entropy(input, target, weight):  # the common case: one node, one kernel
+        return F.CrossEntropy.apply(input, target, reduction=reduction,
+                                    ignore_index=int(ignore_index),
+                                    smoothing=float(label_smoothing))
     class_dim = 0 if input.ndim == 1 else 1
     classes = input.shape[class_dim]
     log_probabilities = C.log_softmax(input, class_dim)

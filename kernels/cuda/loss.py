@@ -1,0 +1,95 @@
+"""Cross entropy of logits and class indices, fused: the GPU twins of kernels/cpu/loss.py.
+
+x is an (N, C) strided view of logits, x[x0 + n * xr + c * xc]; target an (N,) int64 view,
+target[t0 + n * ts]; e = label smoothing; all arithmetic in float64, as on the CPU.
+
+Forward runs one thread per row (rows are short, C ~ 10): the row's lse and loss, and for the
+"sum" and "mean" reductions an atomic add of the loss and of 1 (the count) into `totals`;
+then one thread writes loss[0] = total (or total / count). A bad target cannot raise on the
+GPU: its row records itself in `bad` (atomic min, so the first bad row wins) and the host
+raises after reading that one number. Backward runs one thread per element of grad_x.
+"""
+
+import math
+
+from numba import cuda
+
+
+@cuda.jit
+def cross_entropy_rows_kernel(x, x0, xr, xc, target, t0, ts, rows, classes, ignore_index,
+                              smoothing, reduction, loss, lse, totals, bad):
+    """for n: m = max_c x[n, c]; lse[n] = m + log(sum_c exp(x[n, c] - m)); row loss
+    (1 - e)(lse[n] - x[n, t]) + e (lse[n] - mean_c x[n, c]) (0 if t == ignore_index) into
+    loss[n] (reduction 0), else added to totals[0] and the count to totals[1]."""
+    for n in range(cuda.grid(1), rows, cuda.gridsize(1)):
+        base = x0 + n * xr
+        top = -math.inf
+        for c in range(classes):
+            top = max(top, float(x[base + c * xc]))
+        exps = 0.0
+        row_sum = 0.0
+        for c in range(classes):
+            value = float(x[base + c * xc])
+            exps += math.exp(value - top)
+            row_sum += value
+        row_lse = top + math.log(exps)
+        lse[n] = row_lse
+        t = target[t0 + n * ts]
+        row_loss = 0.0
+        counted = 0.0
+        if t != ignore_index:
+            if t < 0 or t >= classes:
+                cuda.atomic.min(bad, 0, n)
+            else:
+                row_loss = (1.0 - smoothing) * (row_lse - x[base + t * xc]) \
+                    + smoothing * (row_lse - row_sum / classes)
+                counted = 1.0
+        if reduction == 0:
+            loss[n] = row_loss
+        else:
+            cuda.atomic.add(totals, 0, row_loss)
+            cuda.atomic.add(totals, 1, counted)
+
+
+@cuda.jit
+def cross_entropy_total_kernel(totals, reduction, loss):
+    """Thread 0: loss[0] = totals[0] (sum) or totals[0] / totals[1] (mean; nan if 0 rows)."""
+    if cuda.grid(1) == 0:
+        if reduction == 1:
+            loss[0] = totals[0]
+        elif totals[1] > 0:
+            loss[0] = totals[0] / totals[1]
+        else:
+            loss[0] = math.nan
+
+
+@cuda.jit
+def cross_entropy_grad_kernel(x, x0, xr, xc, target, t0, ts, lse, grad, g0, gs, scale, rows,
+                              classes, ignore_index, smoothing, out):
+    """for n, c: out[n * C + c] = (exp(x[n, c] - lse[n]) - e / C - (1 - e) [c == t]) * g,
+    g = grad[g0 + n * gs] * scale[0]; 0 in the rows where t == ignore_index."""
+    for i in range(cuda.grid(1), rows * classes, cuda.gridsize(1)):
+        n = i // classes
+        c = i - n * classes
+        t = target[t0 + n * ts]
+        if t == ignore_index:
+            out[i] = 0.0
+        else:
+            p = math.exp(x[x0 + n * xr + c * xc] - lse[n])
+            hit = 1.0 - smoothing if c == t else 0.0
+            out[i] = (p - smoothing / classes - hit) * (grad[g0 + n * gs] * scale[0])
+
+
+@cuda.jit
+def count_kept_kernel(target, t0, ts, rows, ignore_index, scale):
+    """scale[0] += 1 for every row whose target is not ignore_index (atomically)."""
+    for n in range(cuda.grid(1), rows, cuda.gridsize(1)):
+        if target[t0 + n * ts] != ignore_index:
+            cuda.atomic.add(scale, 0, 1.0)
+
+
+@cuda.jit
+def invert_kernel(scale):
+    """Thread 0: scale[0] = 1 / scale[0], or 0 when it is 0 (every row ignored)."""
+    if cuda.grid(1) == 0:
+        scale[0] = 1.0 / scale[0] if scale[0] > 0 else 0.0
