@@ -14,3 +14,16 @@ def require_torch() -> ModuleType:
         return importlib.import_module("torch")
     except ImportError:
         pytest.skip("PyTorch not installed")
+
+
+def cuda_imports() -> bool:
+    """True if the CUDA backend imports (a real GPU, or Numba's simulator as conftest.py sets)."""
+    try:
+        importlib.import_module("kernels.cuda")
+    except Exception:
+        return False
+    return True
+
+
+# the devices that the op suites run on; cuda tests carry the `gpu` marker
+DEVICES = ["cpu"] + ([pytest.param("cuda", marks=pytest.mark.gpu)] if cuda_imports() else [])

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import cuda_imports
 
 import tinygrad_edu as tg
 from tinygrad_edu import autograd
@@ -27,15 +28,7 @@ except ImportError:  # PyTorch is an optional oracle
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
-def _cuda_imports() -> bool:
-    try:
-        importlib.import_module("kernels.cuda")
-    except Exception:
-        return False
-    return True
-
-
-needs_cuda = pytest.mark.skipif(not _cuda_imports(), reason="kernels.cuda does not import")
+needs_cuda = pytest.mark.skipif(not cuda_imports(), reason="kernels.cuda does not import")
 
 
 @pytest.fixture(autouse=True)

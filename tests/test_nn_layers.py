@@ -4,10 +4,9 @@ CPU backend against each other."""
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 import pytest
+from helpers import cuda_imports
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn as nn
@@ -514,14 +513,6 @@ def test_activations_match_pytorch(torch, name, options):
     compare_module(torch, ours, theirs, x, atol=1e-12)
 
 
-def _cuda_imports() -> bool:
-    try:
-        importlib.import_module("kernels.cuda")
-    except Exception:
-        return False
-    return True
-
-
 ERF_INPUT = np.array([0.0, 1e-30, -1e-30, 0.3, -0.7, 0.46875, 1.5, -2.5, 4.0, -6.0, 30.0,
                       -80.0, 1e30, np.inf, -np.inf, np.nan])
 
@@ -551,7 +542,7 @@ def test_erf_gradcheck():
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not _cuda_imports(), reason="kernels.cuda does not import")
+@pytest.mark.skipif(not cuda_imports(), reason="kernels.cuda does not import")
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_erf_and_exact_gelu_on_cuda_equal_the_cpu(dtype):
     """Values and gradients of erf and GELU on cuda (the CUDA simulator without a GPU)."""

@@ -3,11 +3,11 @@ by gradcheck in float64, stability for large logits, and PyTorch's errors."""
 
 from __future__ import annotations
 
-import importlib
 import warnings
 
 import numpy as np
 import pytest
+from helpers import DEVICES
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn as nn
@@ -298,15 +298,6 @@ def test_cross_entropy_with_probabilities_refuses_ignore_index(torch):
 # each way); everything else takes the composite, tested above.
 
 
-def _cuda_imports() -> bool:
-    try:
-        importlib.import_module("kernels.cuda")
-    except Exception:
-        return False
-    return True
-
-
-DEVICES = ["cpu"] + ([pytest.param("cuda", marks=pytest.mark.gpu)] if _cuda_imports() else [])
 FUSED_OPTIONS = [{}, {"ignore_index": 2}, {"label_smoothing": 0.2},
                  {"label_smoothing": 0.1, "ignore_index": 0}]
 

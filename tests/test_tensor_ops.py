@@ -10,7 +10,6 @@ values and gradients against PyTorch (skipped when it is not installed); and gra
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 import strategies as S
+from helpers import DEVICES, cuda_imports
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -30,15 +30,6 @@ except ImportError:  # PyTorch is an optional oracle
     torch = None
 
 
-def _cuda_imports() -> bool:
-    try:
-        importlib.import_module("kernels.cuda")
-    except Exception:
-        return False
-    return True
-
-
-DEVICES = ["cpu"] + ([pytest.param("cuda", marks=pytest.mark.gpu)] if _cuda_imports() else [])
 on_devices = pytest.mark.parametrize("device", DEVICES)
 EXAMPLES = {"cpu": 8, "cuda": 2}  # Hypothesis examples per test and device
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
@@ -777,7 +768,7 @@ def test_reduction_errors_and_empty_cases() -> None:
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not _cuda_imports(), reason="kernels.cuda does not import")
+@pytest.mark.skipif(not cuda_imports(), reason="kernels.cuda does not import")
 def test_any_of_an_empty_cuda_tensor() -> None:
     assert_close(tg.zeros(0, device="cuda").any(), False, "any() of an empty cuda tensor")
     assert_close(tg.zeros(2, 0, device="cuda").any(1), [False, False], "any(1) of (2, 0)")

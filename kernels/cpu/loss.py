@@ -8,13 +8,19 @@ rows, three passes over each row, all in float64):
     loss[n] = (1 - e) (lse[n] - x[n, t]) + e (lse[n] - mean_c x[n, c])      (0 if ignored)
     grad_x[n, c] = (exp(x[n, c] - lse[n]) - e / C - (1 - e) [c == t]) * g[n]
 
+The per-row formulas live once in kernels/loss_math.py, shared with the GPU kernels.
 Backward recomputes the softmax from the saved lse (one exp per element) rather than keeping
 an (N, C) softmax from forward: at C ~ 10 the exps cost less than the buffer.
 """
 
 import math
 
-from kernels.cpu.jit import kernel
+from kernels import loss_math
+from kernels.cpu.jit import inline, kernel
+
+row_logsumexp = inline(loss_math.row_logsumexp)
+row_loss = inline(loss_math.row_loss)
+grad_element = inline(loss_math.grad_element)
 
 REDUCTIONS = {"none": 0, "sum": 1, "mean": 2}  # the kernels' `reduction` codes
 
@@ -29,29 +35,19 @@ def cross_entropy_forward(x, x0, xr, xc, target, t0, ts, rows, classes, ignore_i
     count = 0
     for n in range(rows):
         base = x0 + n * xr
-        top = -math.inf
-        for c in range(classes):
-            top = max(top, float(x[base + c * xc]))
-        exps = 0.0
-        row_sum = 0.0
-        for c in range(classes):
-            value = float(x[base + c * xc])
-            exps += math.exp(value - top)
-            row_sum += value
-        row_lse = top + math.log(exps)
+        row_lse, row_total = row_logsumexp(x, base, xc, classes)
         lse[n] = row_lse
         t = target[t0 + n * ts]
-        row_loss = 0.0
+        value = 0.0
         if t != ignore_index:
             if t < 0 or t >= classes:
                 return n
-            row_loss = (1.0 - smoothing) * (row_lse - x[base + t * xc]) \
-                + smoothing * (row_lse - row_sum / classes)
+            value = row_loss(row_lse, x[base + t * xc], row_total, classes, smoothing)
             count += 1
         if reduction == 0:
-            loss[n] = row_loss
+            loss[n] = value
         else:
-            total += row_loss
+            total += value
     if reduction == 1:
         loss[0] = total
     elif reduction == 2:
@@ -72,7 +68,6 @@ def cross_entropy_backward(x, x0, xr, xc, target, t0, ts, lse, grad, g0, gs, row
             if target[t0 + n * ts] != ignore_index:
                 count += 1
         scale = 1.0 / count if count > 0 else 0.0
-    uniform = smoothing / classes
     for n in range(rows):
         t = target[t0 + n * ts]
         g = grad[g0 + n * gs] * scale
@@ -81,6 +76,5 @@ def cross_entropy_backward(x, x0, xr, xc, target, t0, ts, lse, grad, g0, gs, row
             if t == ignore_index:
                 out[n * classes + c] = 0.0
             else:
-                p = math.exp(x[base + c * xc] - lse[n])
-                hit = 1.0 - smoothing if c == t else 0.0
-                out[n * classes + c] = (p - uniform - hit) * g
+                out[n * classes + c] = grad_element(x[base + c * xc], lse[n], c == t, classes,
+                                                    smoothing, g)

@@ -14,6 +14,12 @@ import math
 
 from numba import cuda
 
+from kernels import loss_math
+
+row_logsumexp = cuda.jit(device=True)(loss_math.row_logsumexp)
+row_loss = cuda.jit(device=True)(loss_math.row_loss)
+grad_element = cuda.jit(device=True)(loss_math.grad_element)
+
 
 @cuda.jit
 def cross_entropy_rows_kernel(x, x0, xr, xc, target, t0, ts, rows, classes, ignore_index,
@@ -23,31 +29,21 @@ def cross_entropy_rows_kernel(x, x0, xr, xc, target, t0, ts, rows, classes, igno
     loss[n] (reduction 0), else added to totals[0] and the count to totals[1]."""
     for n in range(cuda.grid(1), rows, cuda.gridsize(1)):
         base = x0 + n * xr
-        top = -math.inf
-        for c in range(classes):
-            top = max(top, float(x[base + c * xc]))
-        exps = 0.0
-        row_sum = 0.0
-        for c in range(classes):
-            value = float(x[base + c * xc])
-            exps += math.exp(value - top)
-            row_sum += value
-        row_lse = top + math.log(exps)
+        row_lse, row_total = row_logsumexp(x, base, xc, classes)
         lse[n] = row_lse
         t = target[t0 + n * ts]
-        row_loss = 0.0
+        value = 0.0
         counted = 0.0
         if t != ignore_index:
             if t < 0 or t >= classes:
                 cuda.atomic.min(bad, 0, n)
             else:
-                row_loss = (1.0 - smoothing) * (row_lse - x[base + t * xc]) \
-                    + smoothing * (row_lse - row_sum / classes)
+                value = row_loss(row_lse, x[base + t * xc], row_total, classes, smoothing)
                 counted = 1.0
         if reduction == 0:
-            loss[n] = row_loss
+            loss[n] = value
         else:
-            cuda.atomic.add(totals, 0, row_loss)
+            cuda.atomic.add(totals, 0, value)
             cuda.atomic.add(totals, 1, counted)
 
 
@@ -75,9 +71,8 @@ def cross_entropy_grad_kernel(x, x0, xr, xc, target, t0, ts, lse, grad, g0, gs, 
         if t == ignore_index:
             out[i] = 0.0
         else:
-            p = math.exp(x[x0 + n * xr + c * xc] - lse[n])
-            hit = 1.0 - smoothing if c == t else 0.0
-            out[i] = (p - smoothing / classes - hit) * (grad[g0 + n * gs] * scale[0])
+            out[i] = grad_element(x[x0 + n * xr + c * xc], lse[n], c == t, classes, smoothing,
+                                  grad[g0 + n * gs] * scale[0])
 
 
 @cuda.jit
