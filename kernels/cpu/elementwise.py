@@ -29,10 +29,9 @@ from kernels.cpu.scalar import (
 # waiting for a core). So the parallel kernels are kept for very large arrays only.
 PARALLEL_THRESHOLD = 1 << 23
 
-# Numba's on-disk cache is keyed on the text of this file only, not on the op tables these
-# kernels inline (kernels/ops.py, kernels/cpu/scalar.py, kernels/scalar_math.py): after
-# adding or changing an op there, bump this number so that cached kernels are recompiled.
-OP_TABLE_VERSION = 2  # 2: ERF, ERF_BACK
+# (Numba checks a cached kernel against this file's text only, not against the op tables it
+# inlines from ops.py, scalar.py and scalar_math.py; kernels/cpu/jit.py drops the cache when
+# any of them changes.)
 
 
 @kernel
