@@ -45,6 +45,8 @@ class device:  # noqa: N801  (PyTorch's name)
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other: object) -> bool:
+        if other is self:
+            return True  # the common case: tensors share the one device object of their device
         if isinstance(other, str):
             other = device(other)
         if not isinstance(other, device):
