@@ -1848,6 +1848,7 @@ def test_swapaxes_nbytes_itemsize_new_empty(device: str) -> None:
 
 
 def test_legacy_constructors_and_isinstance() -> None:
+    assert tuple(tg.Tensor().shape) == (0,), "Tensor() is empty 1-d, as in PyTorch"
     assert tuple(tg.FloatTensor().shape) == (0,) and tg.FloatTensor().dtype is tg.float32
     assert tg.LongTensor().dtype is tg.int64 and tuple(tg.LongTensor().shape) == (0,)
     assert tuple(tg.FloatTensor(2, 3).shape) == (2, 3)

@@ -85,7 +85,8 @@ class Tensor(TensorMath):
                                      device=device)
         else:
             shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
-            source = creation.empty(*shape, dtype=dtype, device=device)
+            # Tensor() is an empty 1-d tensor, as in PyTorch (not a 0-d one)
+            source = creation.empty(*(shape or (0,)), dtype=dtype, device=device)
         self._set_from(source)
 
     # ------------------------------------------------------------------ construction (internal)
