@@ -143,6 +143,11 @@ class Function:
     label: str | None = None  # PyTorch's name for this node, when the class name is not it
     _saved: tuple | None = ()
     _saved_versions: tuple = ()
+    # set (in the node's own __dict__) only by register_hook and retain_grad: backward skips
+    # a node's hook and retain work with one look at these
+    _node_hooks: list | None = None  # hook(grad_inputs, grad_outputs), after backward
+    _tensor_hooks: dict | None = None  # output number -> hooks of that output tensor
+    _retained: dict | None = None  # output number -> weakref of a tensor that retains grad
 
     # -- what forward calls
     def save_for_backward(self, *tensors: Any) -> None:
@@ -270,21 +275,18 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
     (id(grad_fn), output number) of wanted non-leaf tensors to their id in `capture`.
     """
     # 1. Count, for each node, how many edges from reachable nodes point at it.
-    start = []
-    for root in roots:
-        start.append(_edge(root))
+    start = [_edge(root) for root in roots]
     dependencies: dict = {}
-    seen = set()
     stack = [node for node, _ in start if node is not None]
+    seen = set(stack)
     while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
+        node = stack.pop()  # each reachable node once: count its edges, visit new children
         for child, _ in node.next_functions:
             if child is not None:
                 dependencies[child] = dependencies.get(child, 0) + 1
-                stack.append(child)
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
 
     # 2. Seed the gradient buffers with the roots' gradients.
     buffers: dict = {}
@@ -304,12 +306,20 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
             if isinstance(node, AccumulateGrad):
                 _accumulate(node.variable, slots[0], capture, delivered_storages)
                 continue
-            output_grads = _prepare_output_grads(node, slots, capture, capture_nodes)
+            if node._tensor_hooks is None and node._retained is None and not capture_nodes:
+                # the common case: no hook, retained or captured output, often just one
+                if len(slots) == 1 and 0 in slots:
+                    output_grads = [slots[0]]
+                else:
+                    output_grads = [slots.get(index) for index in range(max(slots) + 1)]
+            else:
+                output_grads = _prepare_output_grads(node, slots, capture, capture_nodes)
             input_grads = node.backward(node, *output_grads)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
-            for hook in node.__dict__.get("_node_hooks", ()):
-                hook(input_grads, output_grads)
+            if node._node_hooks is not None:
+                for hook in node._node_hooks:
+                    hook(input_grads, output_grads)
             if not retain_graph:
                 node._saved = None
             for (child, number), grad in zip(node.next_functions, input_grads):
@@ -317,11 +327,12 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
                     continue
                 if grad is not None:
                     child_slots = buffers.setdefault(child, {})
-                    child_slots[number] = _add(child_slots.get(number), grad)
-                dependencies[child] -= 1
-                if dependencies[child] == 0:
-                    if child in buffers:
-                        ready.append(child)
+                    previous = child_slots.get(number)
+                    child_slots[number] = grad if previous is None else previous + grad
+                remaining = dependencies[child] - 1
+                dependencies[child] = remaining
+                if remaining == 0 and child in buffers:
+                    ready.append(child)
 
 
 def _prepare_output_grads(node: Function, slots: dict, capture: dict | None,
@@ -330,11 +341,11 @@ def _prepare_output_grads(node: Function, slots: dict, capture: dict | None,
     count = max(slots) + 1
     for index in range(count):
         grad = slots.get(index)
-        for hook in node.__dict__.get("_tensor_hooks", {}).get(index, ()):
+        for hook in (node._tensor_hooks or {}).get(index, ()):
             result = hook(grad)
             if result is not None:
                 grad = result
-        retained = node.__dict__.get("_retained", {}).get(index)
+        retained = (node._retained or {}).get(index)
         tensor = retained() if retained is not None else None
         if tensor is not None and grad is not None:
             if capture is None:

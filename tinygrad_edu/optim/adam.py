@@ -68,6 +68,12 @@ class Adam(Optimizer):
         loss = evaluate(closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
+            amsgrad = group["amsgrad"]
+            # the group's options, read once for all its parameters
+            options = {"lr": float(group["lr"]), "beta1": float(beta1), "beta2": float(beta2),
+                       "eps": group["eps"], "weight_decay": group["weight_decay"],
+                       "amsgrad": amsgrad, "maximize": group["maximize"],
+                       "decoupled": group["decoupled_weight_decay"]}
             for param in group["params"]:
                 if param.grad is None:
                     continue
@@ -76,18 +82,13 @@ class Adam(Optimizer):
                     state["step"] = new_step_count()
                     state["exp_avg"] = creation.zeros_like(param)
                     state["exp_avg_sq"] = creation.zeros_like(param)
-                if group["amsgrad"] and "max_exp_avg_sq" not in state:
+                if amsgrad and "max_exp_avg_sq" not in state:
                     state["max_exp_avg_sq"] = creation.zeros_like(param)
                 t = advance(state["step"])
-                max_exp_avg_sq = state["max_exp_avg_sq"] if group["amsgrad"] else None
+                max_exp_avg_sq = state["max_exp_avg_sq"] if amsgrad else None
                 with fused_update(param, state["exp_avg"], state["exp_avg_sq"],
                                   max_exp_avg_sq) as (backend, p, g, m, v, v_max):
-                    backend.adam_update(p, g, m, v, v_max, lr=float(group["lr"]),
-                                        beta1=float(beta1), beta2=float(beta2),
-                                        eps=group["eps"], weight_decay=group["weight_decay"],
-                                        step=t, amsgrad=group["amsgrad"],
-                                        maximize=group["maximize"],
-                                        decoupled=group["decoupled_weight_decay"])
+                    backend.adam_update(p, g, m, v, v_max, step=t, **options)
         return loss
 
 

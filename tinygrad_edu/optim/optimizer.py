@@ -20,11 +20,11 @@ from __future__ import annotations
 import copy
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from itertools import chain
 from typing import Any
 
+from kernels.strided import numel
 from tinygrad_edu import creation, dispatch, dtypes
 from tinygrad_edu.autograd import enable_grad
 from tinygrad_edu.tensor import Tensor
@@ -227,55 +227,92 @@ def new_step_count() -> Tensor:
 def advance(step_count: Tensor) -> float:
     """step_count += 1 in place; returns the new count as a Python float.
 
-    The count is a float32 CPU scalar, so this adds 1 through its NumPy view (the same
-    float32 addition as `step_count += 1`, without a tensor op's overhead).
+    The count is a 0-d float32 CPU tensor, so this adds 1 to its one element in the storage's
+    NumPy buffer (the same float32 addition as `step_count += 1`, without a tensor op's
+    overhead); a count of another kind goes through its NumPy view.
     """
+    storage = step_count._storage
+    if storage.device.type == "cpu" and step_count._shape == ():
+        storage.buffer[step_count._offset] += 1
+        storage.version += 1
+        return float(storage.buffer[step_count._offset])
     count = step_count.numpy()
     count += 1
-    step_count._storage.version += 1
+    storage.version += 1
     return float(count)
 
 
-@contextmanager
-def fused_update(param: Tensor, *state: Tensor | None) -> Iterator[tuple]:
-    """Yield (backend, param, grad, *state) as flat buffers for one in-place fused update.
+class fused_update:  # noqa: N801  (used like a function: `with fused_update(p, m) as ...`)
+    """`with fused_update(param, *state) as (backend, param, grad, *state):` flat buffers for
+    one in-place fused update.
 
-    Each buffer is `storage.buffer[offset : offset + numel]` of a contiguous tensor, so
-    the kernel sees only flat arrays of the parameter's dtype and length (None stays None).
-    A non-contiguous parameter (rare) is updated in a contiguous copy that is then written
-    back; a gradient of another layout or dtype is copied. Afterwards the version counters
-    of the parameter and its state go up, as for any in-place op.
+    Each buffer is `storage.buffer[offset : offset + numel]` of a contiguous tensor (the whole
+    buffer when the tensor fills it), so the kernel sees only flat arrays of the parameter's
+    dtype and length (None stays None). A non-contiguous parameter (rare) is updated in a
+    contiguous copy that is then written back; a gradient of another layout or dtype is
+    copied. On leaving the block the version counters of the parameter and its state go up,
+    as for any in-place op. (A small class, not @contextmanager: a generator per parameter
+    per step costs more Python time than the kernel it wraps.)
     """
-    grad = param.grad
-    if grad._shape != param._shape or grad.device != param.device:
-        raise RuntimeError(f"the gradient of a parameter of shape {list(param._shape)} on "
-                           f"{param.device} has shape {list(grad._shape)} on {grad.device}")
-    if not param.dtype.is_floating_point:
-        raise RuntimeError(f"optimizers update floating-point parameters, got {param.dtype}")
-    work = param if param.is_contiguous() else dispatch.contiguous(param)
-    if not grad.is_contiguous() or grad.dtype is not param.dtype:
-        grad = dispatch.contiguous(grad, param.dtype)
-    buffers = [_flat(work), _flat(grad)]
-    for tensor in state:
-        buffers.append(None if tensor is None else _flat(_checked_state(tensor, param)))
-    yield (param._storage.backend, *buffers)
-    if work is not param:
-        dispatch.copy_into(work, param)
-    param._storage.version += 1
-    for tensor in state:
-        if tensor is not None:
-            tensor._storage.version += 1
+
+    __slots__ = ("param", "work", "state")
+
+    def __init__(self, param: Tensor, *state: Tensor | None) -> None:
+        self.param = param
+        self.state = state
+
+    def __enter__(self) -> tuple:
+        param = self.param
+        grad = param.grad
+        device = param._storage.device
+        # `is` first: a gradient made by backward shares the parameter's device object
+        same_device = grad._storage.device is device or grad._storage.device == device
+        if grad._shape != param._shape or not same_device:
+            raise RuntimeError(f"the gradient of a parameter of shape {list(param._shape)} on "
+                               f"{device} has shape {list(grad._shape)} on {grad.device}")
+        if not param.dtype.is_floating_point:
+            raise RuntimeError(f"optimizers update floating-point parameters, got {param.dtype}")
+        work = param if param.is_contiguous() else dispatch.contiguous(param)
+        self.work = work
+        # same shape and strides as the contiguous `work`: then the gradient is contiguous too
+        same_layout = grad._strides == work._strides or grad.is_contiguous()
+        if not same_layout or grad.dtype is not param.dtype:
+            grad = dispatch.contiguous(grad, param.dtype)
+        size = numel(param._shape)
+        buffers = [param._storage.backend, _flat(work, size), _flat(grad, size)]
+        for tensor in self.state:
+            buffers.append(None if tensor is None else _flat(_checked_state(tensor, work), size))
+        return tuple(buffers)
+
+    def __exit__(self, error_type: type | None, *exc_info: object) -> None:
+        if error_type is not None:
+            return  # the kernel raised: leave the versions as they were
+        param = self.param
+        if self.work is not param:
+            dispatch.copy_into(self.work, param)
+        param._storage.version += 1
+        for tensor in self.state:
+            if tensor is not None:
+                tensor._storage.version += 1
 
 
-def _flat(tensor: Tensor) -> Any:
-    """The flat slice of a contiguous tensor's buffer that holds its elements in order."""
-    return tensor._storage.buffer[tensor._offset:tensor._offset + tensor.numel()]
+def _flat(tensor: Tensor, size: int) -> Any:
+    """The flat slice of a contiguous tensor's buffer that holds its `size` elements in order
+    (the buffer itself when the tensor fills it: no slice object to make)."""
+    buffer = tensor._storage.buffer
+    if tensor._offset == 0 and buffer.size == size:
+        return buffer
+    return buffer[tensor._offset:tensor._offset + size]
 
 
 def _checked_state(tensor: Tensor, param: Tensor) -> Tensor:
-    """A state tensor the kernel may index like the parameter (it does no bounds checks)."""
+    """A state tensor the kernel may index like the (contiguous) parameter: it does no bounds
+    checks. `is` and equal strides first: the state the optimizer made passes at once."""
+    device = param._storage.device
+    same_device = tensor._storage.device is device or tensor._storage.device == device
+    contiguous = tensor._strides == param._strides or tensor.is_contiguous()
     if (tensor._shape != param._shape or tensor.dtype is not param.dtype
-            or tensor.device != param.device or not tensor.is_contiguous()):
+            or not same_device or not contiguous):
         raise RuntimeError(
             f"optimizer state of shape {list(tensor._shape)}, {tensor.dtype} on "
             f"{tensor.device} (contiguous: {tensor.is_contiguous()}) does not match its "

@@ -54,6 +54,10 @@ class SGD(Optimizer):
         """One SGD update of every parameter that has a gradient; returns closure()'s loss."""
         loss = evaluate(closure)
         for group in self.param_groups:
+            # the group's options, read once for all its parameters
+            options = {"lr": float(group["lr"]), "momentum": group["momentum"],
+                       "dampening": group["dampening"], "weight_decay": group["weight_decay"],
+                       "nesterov": group["nesterov"], "maximize": group["maximize"]}
             momentum = group["momentum"]
             for param in group["params"]:
                 if param.grad is None:
@@ -67,9 +71,5 @@ class SGD(Optimizer):
                         first_step = True
                     buffer = state["momentum_buffer"]
                 with fused_update(param, buffer) as (backend, p, g, b):
-                    backend.sgd_update(p, g, b, lr=float(group["lr"]), momentum=momentum,
-                                       dampening=group["dampening"],
-                                       weight_decay=group["weight_decay"],
-                                       nesterov=group["nesterov"], maximize=group["maximize"],
-                                       first_step=first_step)
+                    backend.sgd_update(p, g, b, first_step=first_step, **options)
         return loss
