@@ -583,3 +583,40 @@ def test_cached_kernels_are_dropped_when_any_kernel_source_changes(tmp_path, mon
     (tmp_path / "ops.py").write_text("ADD = 1\n")  # a helper file changed, not the kernel's
     jit.drop_stale_cache(tmp_path)
     assert not any(path.exists() for path in cached), "a stale cache survived"
+
+
+def test_blas_thread_count_follows_the_product_size_and_set_num_threads(monkeypatch):
+    """Small products and convolutions on one BLAS thread, large ones on all cores; a count
+    set by tinygrad_edu.set_num_threads holds for every product (and not inside conv's
+    parallel loops, where BLAS must stay on one thread)."""
+    import tinygrad_edu as tg
+    from kernels.cpu import blas_threads
+
+    threads = blas_threads.BlasThreads()
+    calls = []
+    monkeypatch.setattr(threads, "_set", calls.append)
+    threads.max_threads = 4
+    threads.matmul(blas_threads.MATMUL_FLOPS - 1)
+    threads.matmul(blas_threads.MATMUL_FLOPS)
+    threads.conv(blas_threads.MATMUL_FLOPS)
+    threads.conv(blas_threads.SMALL_FLOPS)
+    threads.fixed = 2
+    threads.matmul(1)
+    threads.conv(1)
+    threads.conv(blas_threads.SMALL_FLOPS)
+    assert calls == [1, 4, 1, 4, 2, 1, 2]
+
+    from tinygrad_edu.device import _cpu_backend
+    before = tg.get_num_threads()
+    monkeypatch.setattr(_cpu_backend.blas_threads, "fixed", None)
+    tg.set_num_threads(1)
+    try:
+        assert tg.get_num_threads() == 1 and _cpu_backend.blas_threads.fixed == 1
+        a = tg.randn(300, 200)
+        np.testing.assert_allclose((a @ a.T).numpy(), a.numpy() @ a.numpy().T, rtol=1e-4,
+                                   atol=1e-3)
+    finally:
+        tg.set_num_threads(before)
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(RuntimeError, match="set_num_threads expects a positive integer"):
+            tg.set_num_threads(bad)

@@ -29,7 +29,7 @@ from tinygrad_edu.dtypes import (
     short,
     uint8,
 )
-from tinygrad_edu.device import device
+from tinygrad_edu.device import device, get_num_threads, set_num_threads
 from tinygrad_edu.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinygrad_edu.creation import (
     Generator,

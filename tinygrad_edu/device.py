@@ -95,3 +95,28 @@ def backend_for(d: device) -> Any:
         raise RuntimeError(f"CUDA error: invalid device ordinal {d.index} (tinygrad_edu "
                            "uses one GPU)")
     return _cuda_backend[0]
+
+
+# ---------------------------------------------------------------------------- CPU threads
+
+
+def set_num_threads(count: int) -> None:
+    """Use `count` threads on the CPU: for Numba's parallel loops, and for every BLAS product.
+
+    Until this is called, a product's size picks its count: one thread for small products
+    and convolutions, all cores for large ones (kernels/cpu/blas_threads.py). On a machine
+    busy with other work, set_num_threads(1) is often fastest.
+    """
+    import numba
+
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, got {count!r}")
+    numba.set_num_threads(min(count, numba.config.NUMBA_NUM_THREADS))
+    _cpu_backend.blas_threads.fixed = count
+
+
+def get_num_threads() -> int:
+    """The number of threads the CPU kernels' parallel loops use."""
+    import numba
+
+    return numba.get_num_threads()

@@ -279,7 +279,7 @@ class CPUBackend:
         use_blas = (self.matmul_kernel == "blas" and a_view.dtype == b_view.dtype == dtype
                     and dtype in (np.float32, np.float64))
         if use_blas:
-            self.blas_threads.use(n_batch * n * k * m)
+            self.blas_threads.matmul(n_batch * n * k * m)
         if use_blas and not batch:
             matmul.matmul_blas_2d(_blas_ready(a_view), _blas_ready(b_view), out.reshape(n, m))
             return out
@@ -360,7 +360,7 @@ class CPUBackend:
         b_array = _array(bias) if bias is not None else w_array.reshape(-1)[:0]
         out = np.empty((x.shape[0], weight.shape[0]) + tuple(out_size), dtype=x_array.dtype)
         if out.size:
-            self.blas_threads.use(out.size * numel(weight.shape[1:]))
+            self.blas_threads.conv(out.size * numel(weight.shape[1:]))
             kernel = conv.conv2d_direct if self.conv_kernel == "direct" else conv.conv2d_im2col
             kernel(x_array, w_array, b_array, out, *stride, *padding, *dilation, groups)
         return out.reshape(-1)
@@ -381,7 +381,7 @@ class CPUBackend:
                                                  dilation, groups)
         grad_x = np.zeros(input_shape, dtype=grad.buffer.dtype)
         if grad_x.size and numel(grad.shape):
-            self.blas_threads.use(numel(grad.shape) * numel(weight.shape[1:]))
+            self.blas_threads.conv(numel(grad.shape) * numel(weight.shape[1:]))
             kernel = conv.conv2d_grad_input_direct if self.conv_kernel == "direct" \
                 else conv.conv2d_grad_input_im2col
             kernel(_array(grad), _array(weight), grad_x, *stride, *padding, *dilation, groups)
@@ -395,7 +395,7 @@ class CPUBackend:
                                                   dilation, groups)
         grad_weight = np.zeros(weight_shape, dtype=grad.buffer.dtype)
         if grad_weight.size and numel(grad.shape):
-            self.blas_threads.use(numel(grad.shape) * numel(tuple(weight_shape[1:])))
+            self.blas_threads.conv(numel(grad.shape) * numel(tuple(weight_shape[1:])))
             kernel = conv.conv2d_grad_weight_direct if self.conv_kernel == "direct" \
                 else conv.conv2d_grad_weight_im2col
             kernel(_array(x), _array(grad), grad_weight, *stride, *padding, *dilation, groups)

@@ -1,11 +1,25 @@
-"""How many threads BLAS may use for one matmul: one for small products, all for large ones.
+"""How many threads BLAS may use for one product: one for small products, all for large ones.
 
-Measured on the 2-core machines this project runs on: a (128, 64) @ (64, 128) product takes
-~30 us on one BLAS thread, and 5-15 ms on two when the machine is busy (the second thread
-is asleep or descheduled, and the first waits for it); the MNIST MLP's (128, 784) @ (784,
-256) runs 4x faster on one thread. Only large products (1024^3) gain from two threads. So
-the backend asks for one thread below SMALL_FLOPS and for
-`max_threads` above, and only calls into BLAS when the wanted number changes.
+Measured on the 2-core machines this project runs on (medians of many calls):
+
+    product                    machine idle       1 other busy process   2 other busy processes
+                               1 thread 2 threads 1 thread 2 threads    1 thread 2 threads
+    (128, 64) @ (64, 128)        22 us    16 us     22 us    28 us        22 us     15-1800 us
+    (128, 256) @ (256, 128)      82 us    51 us    154 us   113 us       206 us    351 us
+    (128, 784) @ (784, 256)     527 us   293 us    507 us   507 us       984 us   3376 us
+
+On an idle machine two threads win from about 100^3 on; on an overloaded one they lose badly
+(BLAS splits the product in halves, and the half whose thread waits for a core holds up the
+other). The rule here is PyTorch's: a product's size alone decides its thread count, so the
+same program gives the same numbers on every run (BLAS on one thread and on two can round
+differently, so a rule that timed both and kept the faster would make training runs differ
+in their last bits). Products from MATMUL_FLOPS (= n*k*m, about 160^3) on get all cores;
+`tinygrad_edu.set_num_threads(n)` fixes the count for every product instead (1 is best on a
+busy machine).
+
+Convolutions keep a higher bar, SMALL_FLOPS: below it their kernels run samples in a parallel
+loop that calls BLAS from inside, and BLAS must not start threads of its own there (OpenBLAS
+warns that it may hang).
 
 `threadpoolctl` (the library scikit-learn uses for this) finds and controls the BLAS that
 SciPy loaded, which is the one Numba's np.dot calls. Without it, BLAS keeps its default.
@@ -13,14 +27,24 @@ SciPy loaded, which is the one Numba's np.dot calls. Without it, BLAS keeps its 
 
 import os
 
-SMALL_FLOPS = 1 << 28  # n * k * m below this: one thread (up to about 512 x 512 x 512)
+MATMUL_FLOPS = 1 << 22  # matmul: n * k * m from this on runs on all cores
+SMALL_FLOPS = 1 << 28  # conv: below this, one BLAS thread (the kernel is a parallel loop)
+
+
+def _cores() -> int:
+    """The cores this process may run on (fewer than os.cpu_count() in a limited container)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class BlasThreads:
     """Sets the thread count of SciPy's BLAS, remembering the last value set."""
 
     def __init__(self) -> None:
-        self.max_threads = os.cpu_count() or 1
+        self.max_threads = _cores()
+        self.fixed: int | None = None  # set by tinygrad_edu.set_num_threads
         self._libraries: list | None = None
         self._current = None
 
@@ -33,9 +57,8 @@ class BlasThreads:
         controllers = ThreadpoolController().lib_controllers
         return [c for c in controllers if c.user_api == "blas" and "scipy" in c.filepath]
 
-    def use(self, flops: int) -> None:
-        """Before a product of n*k*m = flops: one thread if it is small, else max_threads."""
-        wanted = 1 if flops < SMALL_FLOPS else self.max_threads
+    def _set(self, wanted: int) -> None:
+        """Tell BLAS to use `wanted` threads (a library call only when it changes)."""
         if wanted == self._current:
             return
         if self._libraries is None:
@@ -43,3 +66,15 @@ class BlasThreads:
         for library in self._libraries:
             library.set_num_threads(wanted)
         self._current = wanted
+
+    def matmul(self, flops: int) -> None:
+        """Before a product of n*k*m = flops: one thread if small, else all cores."""
+        if self.fixed is not None:
+            self._set(self.fixed)
+        else:
+            self._set(1 if flops < MATMUL_FLOPS else self.max_threads)
+
+    def conv(self, flops: int) -> None:
+        """Before a convolution of `flops`: one thread below SMALL_FLOPS (always: the kernel
+        is then a parallel loop itself), else all cores (or the count the user set)."""
+        self._set(1 if flops < SMALL_FLOPS else self.fixed or self.max_threads)
