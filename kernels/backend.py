@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from kernels.ops import ADD, SUM
 from kernels.strided import Buffer, Strided
 
 
@@ -83,6 +84,18 @@ class Backend(Protocol):
         """(..., n, k) @ (..., k, m) -> contiguous (..., n, m); the batch dims of a and b are
         equal (the Tensor layer expands them first). out[.., i, j] = sum_p a[.., i, p] b[.., p, j].
         """
+        ...
+
+    # ---- nn.Linear: a matmul and its bias in one call (the MLP's hot path) ------------------
+    # x (n, k) and weight (m, k) any strides, bias (m,) or None; the same dtype (float or int).
+    def linear(self, x: Strided, weight: Strided, bias: Strided | None) -> Buffer:
+        """A contiguous (n, m) buffer: out[i, j] = sum_p x[i, p] weight[j, p] + bias[j]."""
+        ...
+
+    def linear_grad_weight(self, grad: Strided, x: Strided, with_bias: bool) -> tuple:
+        """(grad_weight, grad_bias) for grad (n, m), x (n, k): a contiguous (m, k) buffer
+        grad_weight[j, p] = sum_i grad[i, j] x[i, p], and, when with_bias, a contiguous (m,)
+        buffer grad_bias[j] = sum_i grad[i, j] (else None)."""
         ...
 
     # ---- indexing: gather and scatter-add by flat buffer position -------------------------
@@ -211,9 +224,35 @@ BACKEND_METHODS = (
     "empty", "full", "from_numpy", "to_numpy",
     "map", "zip", "where", "copy",
     "reduce", "arg_reduce",
-    "matmul",
+    "matmul", "linear", "linear_grad_weight",
     "take", "index_add", "index_put",
     "cross_entropy_forward", "cross_entropy_backward",
     "conv2d", "conv2d_grad_input", "conv2d_grad_weight", "conv2d_grad_bias", "max_pool2d",
     "sgd_update", "adam_update", "rmsprop_update", "adagrad_update",
 )
+
+
+# ---- the same, composed from the methods above (for backends without a fused kernel) ------
+
+
+def transposed(x: Strided) -> Strided:
+    """The transpose of a 2-d view (no copy: the shape and strides swap)."""
+    return Strided(x.buffer, x.shape[::-1], x.strides[::-1], x.offset)
+
+
+def linear_by_parts(backend: Any, x: Strided, weight: Strided, bias: Strided | None) -> Buffer:
+    """Backend.linear as a matmul, then the bias added in place."""
+    out = backend.matmul(x, transposed(weight), x.buffer.dtype)
+    if bias is not None:
+        shape = (x.shape[0], weight.shape[0])
+        out_view = Strided(out, shape, (shape[1], 1), 0)
+        backend.zip(ADD, out_view, bias, out_view)
+    return out
+
+
+def linear_grad_weight_by_parts(backend: Any, grad: Strided, x: Strided,
+                                with_bias: bool) -> tuple:
+    """Backend.linear_grad_weight as a matmul and a column sum."""
+    grad_weight = backend.matmul(transposed(grad), x, grad.buffer.dtype)
+    grad_bias = backend.reduce(SUM, grad, (0,), grad.buffer.dtype) if with_bias else None
+    return grad_weight, grad_bias

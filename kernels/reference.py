@@ -137,6 +137,17 @@ class ReferenceBackend:
     def matmul(self, a: Strided, b: Strided, dtype: np.dtype) -> Buffer:
         return np.ascontiguousarray(np.matmul(view(a), view(b)), dtype=dtype).reshape(-1)
 
+    def linear(self, x: Strided, weight: Strided, bias: Strided | None) -> Buffer:
+        out = view(x) @ view(weight).T
+        if bias is not None:
+            out = out + view(bias)
+        return np.ascontiguousarray(out, dtype=x.buffer.dtype).reshape(-1)
+
+    def linear_grad_weight(self, grad: Strided, x: Strided, with_bias: bool) -> tuple:
+        dtype = grad.buffer.dtype
+        grad_weight = np.ascontiguousarray(view(grad).T @ view(x), dtype=dtype).reshape(-1)
+        return grad_weight, self.reduce(ops.SUM, grad, (0,), dtype) if with_bias else None
+
     def take(self, buffer: Buffer, positions: Strided, dtype: np.dtype) -> Buffer:
         return np.ascontiguousarray(buffer[view(positions)], dtype=dtype).reshape(-1)
 

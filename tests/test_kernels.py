@@ -41,7 +41,7 @@ PINNED_BACKEND_METHODS = (
     "empty", "full", "from_numpy", "to_numpy",
     "map", "zip", "where", "copy",
     "reduce", "arg_reduce",
-    "matmul",
+    "matmul", "linear", "linear_grad_weight",
     "take", "index_add", "index_put",
     "cross_entropy_forward", "cross_entropy_backward",
     "conv2d", "conv2d_grad_input", "conv2d_grad_weight", "conv2d_grad_bias", "max_pool2d",
@@ -482,6 +482,43 @@ def test_matmul_kernels_match_reference(cpu_backend: CPUBackend, kernel: str,
             else:
                 assert_same(got, expected, f"{kernel} matmul {np.dtype(dtype).name} {sizes} "
                                            f"{kind_a}@{kind_b}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64],
+                         ids=lambda d: np.dtype(d).name)
+def test_linear_kernels_match_reference(dtype: type) -> None:
+    """linear (x @ w^T + b) and linear_grad_weight (grad^T @ x and grad's column sums) on
+    strided inputs, with and without a bias, empty dims included."""
+    rng = np.random.default_rng(12)
+    for n, k, m in [(1, 1, 1), (17, 33, 65), (65, 1, 17), (0, 3, 2), (3, 0, 2), (4, 3, 0)]:
+        for kind_x, kind_w in [("contiguous", "contiguous"), ("transposed", "offset"),
+                               ("step", "transposed")]:
+            x, _ = strided_input(random_array((n, k), dtype, rng), kind_x)
+            weight, _ = strided_input(random_array((m, k), dtype, rng), kind_w)
+            bias, _ = strided_input(random_array((m,), dtype, rng), "offset")
+            grad, _ = strided_input(random_array((n, m), dtype, rng), kind_w)
+            what = f"{np.dtype(dtype).name} ({n}, {k}) x ({m}, {k}) {kind_x}/{kind_w}"
+            for b in (bias, None):
+                check_close(CPU.linear(x, weight, b), REFERENCE.linear(x, weight, b), dtype,
+                            f"linear {what} bias={b is not None}")
+            for with_bias in (True, False):
+                got_w, got_b = CPU.linear_grad_weight(grad, x, with_bias)
+                want_w, want_b = REFERENCE.linear_grad_weight(grad, x, with_bias)
+                check_close(got_w, want_w, dtype, f"linear_grad_weight {what}")
+                if with_bias:
+                    check_close(got_b, want_b, dtype, f"linear grad_bias {what}")
+                else:
+                    assert got_b is None and want_b is None
+
+
+def check_close(got: np.ndarray, expected: np.ndarray, dtype: type, what: str) -> None:
+    """Equal for integers; floats within rounding of sums of up to 65 products."""
+    assert got.shape == expected.shape, f"{what}: shape {got.shape} vs {expected.shape}"
+    assert got.dtype == expected.dtype, f"{what}: dtype {got.dtype} vs {expected.dtype}"
+    scale = max(1.0, float(np.abs(expected).max(initial=0)))
+    error = float(np.abs(got.astype(np.float64) - expected).max(initial=0))
+    tolerance = {np.float32: 1e-5, np.float64: 1e-12}.get(dtype, 0.0)
+    assert error <= tolerance * scale, f"{what}: max error {error:.3g}"
 
 
 # ---- gather and scatter --------------------------------------------------------------------

@@ -117,6 +117,25 @@ def matmul(a: "Tensor", b: "Tensor", dtype: dtypes.dtype) -> "Tensor":
     return _wrap(buffer, shape, dtype, a)
 
 
+def linear(x: "Tensor", weight: "Tensor", bias: "Tensor | None") -> "Tensor":
+    """x (n, k) @ weight (m, k)^T + bias (m,) -> (n, m), one backend call."""
+    backend = x._storage.backend
+    buffer = backend.linear(x._strided(), weight._strided(),
+                            bias._strided() if bias is not None else None)
+    return _wrap(buffer, (x._shape[0], weight._shape[0]), x.dtype, x)
+
+
+def linear_grad_weight(grad: "Tensor", x: "Tensor", with_bias: bool) -> tuple:
+    """(grad^T @ x, grad summed over rows or None): nn.Linear's parameter gradients."""
+    backend = grad._storage.backend
+    weight_buffer, bias_buffer = backend.linear_grad_weight(grad._strided(), x._strided(),
+                                                            with_bias)
+    m = grad._shape[1]
+    grad_weight = _wrap(weight_buffer, (m, x._shape[1]), grad.dtype, grad)
+    grad_bias = _wrap(bias_buffer, (m,), grad.dtype, grad) if with_bias else None
+    return grad_weight, grad_bias
+
+
 def take(x: "Tensor", positions: "Tensor") -> "Tensor":
     """out[i] = x.storage[positions[i]]: positions are flat buffer positions (int64)."""
     backend = x._storage.backend

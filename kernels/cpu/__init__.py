@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from kernels import ops
+from kernels.backend import linear_by_parts, linear_grad_weight_by_parts
 from kernels.cpu import conv, elementwise, indexing, loss, matmul, optim, reduce
 from kernels.cpu.blas_threads import BlasThreads
 from kernels.reference import ReferenceBackend
@@ -293,6 +294,37 @@ class CPUBackend:
         else:
             matmul.matmul_tiled(a3, b3, out3)
         return out
+
+    def linear(self, x: Strided, weight: Strided, bias: Strided | None) -> Buffer:
+        dtype = x.buffer.dtype
+        n, m = x.shape[0], weight.shape[0]
+        if not self._blas_linear(dtype, n * m * x.shape[1]):
+            return linear_by_parts(self, x, weight, bias)
+        out = np.empty(n * m, dtype=dtype)
+        bias_array = _contiguous_copy(bias) if bias is not None else out[:0]
+        matmul.linear_blas(_blas_ready(numpy_view(x)), _blas_ready(numpy_view(weight)).T,
+                           bias_array, out.reshape(n, m))
+        return out
+
+    def linear_grad_weight(self, grad: Strided, x: Strided, with_bias: bool) -> tuple:
+        dtype = grad.buffer.dtype
+        (n, m), k = grad.shape, x.shape[1]
+        if not self._blas_linear(dtype, n * m * k):
+            return linear_grad_weight_by_parts(self, grad, x, with_bias)
+        grad_weight = np.empty(m * k, dtype=dtype)
+        grad_bias = np.empty(m if with_bias else 0, dtype=dtype)
+        matmul.linear_grad_weight_blas(_blas_ready(numpy_view(grad)),
+                                       _blas_ready(numpy_view(x)), grad_weight.reshape(m, k),
+                                       grad_bias)
+        return grad_weight, grad_bias if with_bias else None
+
+    def _blas_linear(self, dtype: np.dtype, flops: int) -> bool:
+        """Whether linear's fused BLAS kernels apply (float32/64, no empty dim); if they do,
+        BLAS gets its thread count for a product of `flops`."""
+        if self.matmul_kernel != "blas" or dtype not in (np.float32, np.float64) or not flops:
+            return False
+        self.blas_threads.matmul(flops)
+        return True
 
     # ---- indexing
     def take(self, buffer: Buffer, positions: Strided, dtype: np.dtype) -> Buffer:

@@ -12,6 +12,10 @@ All compute out[b, i, j] = sum_p a[b, i, p] * b[b, p, j] for every batch index b
   the innermost loop indexing 2-d arrays (benchmarks/kernels.py).
 - `matmul_blas`: `np.dot` inside `@njit`, which Numba turns into a call to the BLAS library
   NumPy ships with: decades of tuning. The default for float32/float64.
+
+`linear_blas` and `linear_grad_weight_blas` are nn.Linear's forward and parameter gradients
+as one call each: the BLAS product plus the bias added (or summed) in the same kernel, which
+saves a kernel launch and its Python bookkeeping per layer.
 """
 
 import numpy as np
@@ -77,3 +81,30 @@ def matmul_blas_2d(a, b, out):
     """out = np.dot(a, b) for 2-d operands, C- or Fortran-ordered (a transposed view is
     Fortran-ordered, so `x @ w.T` calls BLAS with a transpose flag instead of copying)."""
     np.dot(a, b, out)
+
+
+@kernel
+def linear_blas(x, weight_t, bias, out):
+    """out = np.dot(x, weight_t) + bias: nn.Linear's forward in one call (a bias of length 0
+    adds nothing). weight_t is the transposed view of the (out, in) weight: Fortran-ordered,
+    which BLAS reads with a transpose flag."""
+    np.dot(x, weight_t, out)
+    for i in range(out.shape[0]):
+        row = out[i]
+        for j in range(bias.shape[0]):
+            row[j] += bias[j]
+
+
+@kernel
+def linear_grad_weight_blas(grad, x, grad_weight, grad_bias):
+    """grad_weight = np.dot(grad.T, x) and grad_bias[j] = sum_i grad[i, j] (in float64, as
+    reductions sum; a grad_bias of length 0 is skipped): nn.Linear's parameter gradients."""
+    np.dot(grad.T, x, grad_weight)
+    if grad_bias.shape[0]:
+        sums = np.zeros(grad_bias.shape[0], dtype=np.float64)
+        for i in range(grad.shape[0]):
+            row = grad[i]
+            for j in range(sums.shape[0]):
+                sums[j] += row[j]
+        for j in range(sums.shape[0]):
+            grad_bias[j] = sums[j]

@@ -12,6 +12,7 @@ import numpy as np
 from numba import cuda
 
 from kernels import ops, optim_math
+from kernels.backend import linear_by_parts, linear_grad_weight_by_parts
 from kernels.cuda import conv, elementwise, indexing, loss, matmul, optim, reduce
 from kernels.cuda.launch import (
     THREADS_PER_BLOCK,
@@ -271,6 +272,13 @@ class CUDABackend:
                 (m + matmul.TILE - 1) // matmul.TILE)
             tiled[min(tiles, max_blocks()), (matmul.TILE, matmul.TILE)](*args)
         return out
+
+    # nn.Linear: the matmul kernel, then the bias added (or summed) by the elementwise ones
+    def linear(self, x: Strided, weight: Strided, bias: Strided | None) -> Buffer:
+        return linear_by_parts(self, x, weight, bias)
+
+    def linear_grad_weight(self, grad: Strided, x: Strided, with_bias: bool) -> tuple:
+        return linear_grad_weight_by_parts(self, grad, x, with_bias)
 
     # ---- indexing ----------------------------------------------------------------------------
     def take(self, buffer: Buffer, positions: Strided, dtype: np.dtype) -> Buffer:
