@@ -623,11 +623,11 @@ def test_cached_kernels_are_dropped_when_any_kernel_source_changes(tmp_path, mon
 
 
 def test_blas_thread_count_follows_the_product_size_and_set_num_threads(monkeypatch):
-    """Small products and convolutions on one BLAS thread, large ones on all cores; a count
-    set by tinygrad_edu.set_num_threads holds for every product (and not inside conv's
-    parallel loops, where BLAS must stay on one thread)."""
+    """Small products and convolutions on one BLAS thread, large ones on max_threads (the
+    cores, or what tinygrad_edu.set_num_threads set)."""
     import tinygrad_edu as tg
     from kernels.cpu import blas_threads
+    from tinygrad_edu.device import _cpu_backend
 
     threads = blas_threads.BlasThreads()
     calls = []
@@ -635,20 +635,16 @@ def test_blas_thread_count_follows_the_product_size_and_set_num_threads(monkeypa
     threads.max_threads = 4
     threads.matmul(blas_threads.MATMUL_FLOPS - 1)
     threads.matmul(blas_threads.MATMUL_FLOPS)
-    threads.conv(blas_threads.MATMUL_FLOPS)
+    threads.conv(blas_threads.SMALL_FLOPS - 1)
     threads.conv(blas_threads.SMALL_FLOPS)
-    threads.fixed = 2
-    threads.matmul(1)
-    threads.conv(1)
-    threads.conv(blas_threads.SMALL_FLOPS)
-    assert calls == [1, 4, 1, 4, 2, 1, 2]
+    assert calls == [1, 4, 1, 4]
 
-    from tinygrad_edu.device import _cpu_backend
     before = tg.get_num_threads()
-    monkeypatch.setattr(_cpu_backend.blas_threads, "fixed", None)
+    monkeypatch.setattr(_cpu_backend.blas_threads, "max_threads",
+                        _cpu_backend.blas_threads.max_threads)
     tg.set_num_threads(1)
     try:
-        assert tg.get_num_threads() == 1 and _cpu_backend.blas_threads.fixed == 1
+        assert tg.get_num_threads() == 1 and _cpu_backend.blas_threads.max_threads == 1
         a = tg.randn(300, 200)
         np.testing.assert_allclose((a @ a.T).numpy(), a.numpy() @ a.numpy().T, rtol=1e-4,
                                    atol=1e-3)

@@ -101,18 +101,18 @@ def backend_for(d: device) -> Any:
 
 
 def set_num_threads(count: int) -> None:
-    """Use `count` threads on the CPU: for Numba's parallel loops, and for every BLAS product.
+    """Use at most `count` threads on the CPU: in Numba's parallel loops and in BLAS.
 
-    Until this is called, a product's size picks its count: one thread for small products
-    and convolutions, all cores for large ones (kernels/cpu/blas_threads.py). On a machine
-    busy with other work, set_num_threads(1) is often fastest.
+    As in PyTorch, small work still runs on one thread: BLAS takes more than one thread only
+    for products from 128 x 64 x 128 on (kernels/cpu/blas_threads.py). On a machine busy
+    with other work, set_num_threads(1) is often fastest.
     """
     import numba
 
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise RuntimeError(f"set_num_threads expects a positive integer, got {count!r}")
     numba.set_num_threads(min(count, numba.config.NUMBA_NUM_THREADS))
-    _cpu_backend.blas_threads.fixed = count
+    _cpu_backend.blas_threads.max_threads = count
 
 
 def get_num_threads() -> int:

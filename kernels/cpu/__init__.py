@@ -275,15 +275,15 @@ class CPUBackend:
         if k == 0:
             out[:] = 0
             return out
-        a_view = numpy_view(a)
-        b_view = numpy_view(b)
-        use_blas = (self.matmul_kernel == "blas" and a_view.dtype == b_view.dtype == dtype
+        use_blas = (self.matmul_kernel == "blas" and a.buffer.dtype == b.buffer.dtype == dtype
                     and dtype in (np.float32, np.float64))
         if use_blas:
             self.blas_threads.matmul(n_batch * n * k * m)
         if use_blas and not batch:
-            matmul.matmul_blas_2d(_blas_ready(a_view), _blas_ready(b_view), out.reshape(n, m))
+            matmul.matmul_blas_2d(_blas_matrix(a), _blas_matrix(b), out.reshape(n, m))
             return out
+        a_view = numpy_view(a)
+        b_view = numpy_view(b)
         a3 = np.ascontiguousarray(a_view.reshape(n_batch, n, k))
         b3 = np.ascontiguousarray(b_view.reshape(n_batch, k, m))
         out3 = out.reshape(n_batch, n, m)
@@ -302,8 +302,8 @@ class CPUBackend:
             return linear_by_parts(self, x, weight, bias)
         out = np.empty(n * m, dtype=dtype)
         bias_array = _contiguous_copy(bias) if bias is not None else out[:0]
-        matmul.linear_blas(_blas_ready(numpy_view(x)), _blas_ready(numpy_view(weight)).T,
-                           bias_array, out.reshape(n, m))
+        matmul.linear_blas(_blas_matrix(x), _blas_matrix(weight).T, bias_array,
+                           out.reshape(n, m))
         return out
 
     def linear_grad_weight(self, grad: Strided, x: Strided, with_bias: bool) -> tuple:
@@ -313,9 +313,8 @@ class CPUBackend:
             return linear_grad_weight_by_parts(self, grad, x, with_bias)
         grad_weight = np.empty(m * k, dtype=dtype)
         grad_bias = np.empty(m if with_bias else 0, dtype=dtype)
-        matmul.linear_grad_weight_blas(_blas_ready(numpy_view(grad)),
-                                       _blas_ready(numpy_view(x)), grad_weight.reshape(m, k),
-                                       grad_bias)
+        matmul.linear_grad_weight_blas(_blas_matrix(grad), _blas_matrix(x),
+                                       grad_weight.reshape(m, k), grad_bias)
         return grad_weight, grad_bias if with_bias else None
 
     def _blas_linear(self, dtype: np.dtype, flops: int) -> bool:
@@ -504,6 +503,19 @@ def _blas_ready(view: np.ndarray) -> np.ndarray:
     if view.flags.c_contiguous or view.flags.f_contiguous:
         return view
     return np.ascontiguousarray(view)
+
+
+def _blas_matrix(x: Strided) -> np.ndarray:
+    """The 2-d view x as BLAS takes it (as _blas_ready(numpy_view(x))), with a quick path for
+    the usual operands of a training step: a whole buffer, row-major or transposed."""
+    rows, columns = x.shape
+    buffer = x.buffer
+    if x.offset == 0 and buffer.size == rows * columns:
+        if x.strides == (columns, 1):
+            return buffer.reshape(rows, columns)
+        if x.strides == (1, rows):
+            return buffer.reshape(columns, rows).T
+    return _blas_ready(numpy_view(x))
 
 
 def _contiguous_copy(x: Strided, shape: tuple | None = None) -> np.ndarray:

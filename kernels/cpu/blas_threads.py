@@ -13,9 +13,10 @@ On an idle machine two threads win from about 100^3 on; on an overloaded one the
 other). The rule here is PyTorch's: a product's size alone decides its thread count, so the
 same program gives the same numbers on every run (BLAS on one thread and on two can round
 differently, so a rule that timed both and kept the faster would make training runs differ
-in their last bits). Products from MATMUL_FLOPS (= n*k*m, about 160^3) on get all cores;
-`tinygrad_edu.set_num_threads(n)` fixes the count for every product instead (1 is best on a
-busy machine).
+in their last bits). Products from MATMUL_FLOPS (= n*k*m, 2^20 = 128 x 64 x 128) on get all
+cores: a digits-MLP step at batch 128 is then 10% faster on an idle machine, and 20% slower
+with one other busy process; at batch 32 (2^18) one thread is faster either way.
+`tinygrad_edu.set_num_threads(n)` makes "all cores" n (1 is best on a busy machine).
 
 Convolutions keep a higher bar, SMALL_FLOPS: below it their kernels run samples in a parallel
 loop that calls BLAS from inside, and BLAS must not start threads of its own there (OpenBLAS
@@ -27,7 +28,7 @@ SciPy loaded, which is the one Numba's np.dot calls. Without it, BLAS keeps its 
 
 import os
 
-MATMUL_FLOPS = 1 << 22  # matmul: n * k * m from this on runs on all cores
+MATMUL_FLOPS = 1 << 20  # matmul: n * k * m from this on runs on all cores
 SMALL_FLOPS = 1 << 28  # conv: below this, one BLAS thread (the kernel is a parallel loop)
 
 
@@ -43,8 +44,7 @@ class BlasThreads:
     """Sets the thread count of SciPy's BLAS, remembering the last value set."""
 
     def __init__(self) -> None:
-        self.max_threads = _cores()
-        self.fixed: int | None = None  # set by tinygrad_edu.set_num_threads
+        self.max_threads = _cores()  # tinygrad_edu.set_num_threads changes it
         self._libraries: list | None = None
         self._current = None
 
@@ -68,13 +68,10 @@ class BlasThreads:
         self._current = wanted
 
     def matmul(self, flops: int) -> None:
-        """Before a product of n*k*m = flops: one thread if small, else all cores."""
-        if self.fixed is not None:
-            self._set(self.fixed)
-        else:
-            self._set(1 if flops < MATMUL_FLOPS else self.max_threads)
+        """Before a product of n*k*m = flops: one thread if small, else max_threads."""
+        self._set(1 if flops < MATMUL_FLOPS else self.max_threads)
 
     def conv(self, flops: int) -> None:
-        """Before a convolution of `flops`: one thread below SMALL_FLOPS (always: the kernel
-        is then a parallel loop itself), else all cores (or the count the user set)."""
-        self._set(1 if flops < SMALL_FLOPS else self.fixed or self.max_threads)
+        """Before a convolution of `flops`: one thread below SMALL_FLOPS (the kernel is then
+        a parallel loop itself), else max_threads."""
+        self._set(1 if flops < SMALL_FLOPS else self.max_threads)
