@@ -1,4 +1,4 @@
-"""How many threads BLAS may use for one product: one for small products, all for large ones.
+"""How many threads BLAS may use: all cores for a matmul (OpenBLAS keeps small ones on one).
 
 Measured on the 2-core machines this project runs on (medians of many calls):
 
@@ -8,15 +8,17 @@ Measured on the 2-core machines this project runs on (medians of many calls):
     (128, 256) @ (256, 128)      82 us    51 us    154 us   113 us       206 us    351 us
     (128, 784) @ (784, 256)     527 us   293 us    507 us   507 us       984 us   3376 us
 
-On an idle machine two threads win from about 100^3 on; on an overloaded one they lose badly
+On an idle machine two threads win from about 64^3 on; on an overloaded one they lose badly
 (BLAS splits the product in halves, and the half whose thread waits for a core holds up the
 other). The rule here is PyTorch's: a product's size alone decides its thread count, so the
 same program gives the same numbers on every run (BLAS on one thread and on two can round
 differently, so a rule that timed both and kept the faster would make training runs differ
-in their last bits). Products from MATMUL_FLOPS (= n*k*m, 2^20 = 128 x 64 x 128) on get all
-cores: a digits-MLP step at batch 128 is then 10% faster on an idle machine, and 20% slower
-with one other busy process; at batch 32 (2^18) one thread is faster either way.
-`tinygrad_edu.set_num_threads(n)` makes "all cores" n (1 is best on a busy machine).
+in their last bits). OpenBLAS already has such a rule: it runs a product of n*k*m up to
+2^18 (64 x 64 x 64, 32 x 64 x 128) on one thread whatever it is allowed, and measured here
+that is where two threads start to pay (128 x 64 x 64: 11.6 us on one, 7.2 us on two). So a
+matmul allows BLAS all cores, and OpenBLAS picks. Switching the count costs ~5 us, so the
+backend only does it when it changes. On a busy machine, `tinygrad_edu.set_num_threads(1)`
+is best (a digits-MLP step at batch 128 is then 20% faster with one other busy process).
 
 Convolutions keep a higher bar, SMALL_FLOPS: below it their kernels run samples in a parallel
 loop that calls BLAS from inside, and BLAS must not start threads of its own there (OpenBLAS
@@ -28,7 +30,6 @@ SciPy loaded, which is the one Numba's np.dot calls. Without it, BLAS keeps its 
 
 import os
 
-MATMUL_FLOPS = 1 << 20  # matmul: n * k * m from this on runs on all cores
 SMALL_FLOPS = 1 << 28  # conv: below this, one BLAS thread (the kernel is a parallel loop)
 
 
@@ -67,9 +68,9 @@ class BlasThreads:
             library.set_num_threads(wanted)
         self._current = wanted
 
-    def matmul(self, flops: int) -> None:
-        """Before a product of n*k*m = flops: one thread if small, else max_threads."""
-        self._set(1 if flops < MATMUL_FLOPS else self.max_threads)
+    def matmul(self) -> None:
+        """Before a product: BLAS may use max_threads (it keeps small products on one)."""
+        self._set(self.max_threads)
 
     def conv(self, flops: int) -> None:
         """Before a convolution of `flops`: one thread below SMALL_FLOPS (the kernel is then
