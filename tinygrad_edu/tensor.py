@@ -37,8 +37,9 @@ from tinygrad_edu.device import CPU, canonical, device
 from tinygrad_edu.tensor_math import TensorMath
 
 # Every op's output is a fresh row-major tensor, and a training step meets the same few
-# shapes again and again: their strides are computed once.
+# shapes again and again: their strides (and whether a view is contiguous) are computed once.
 _row_major_strides = lru_cache(maxsize=4096)(contiguous_strides)
+_is_contiguous = lru_cache(maxsize=4096)(is_contiguous)
 
 
 class Size(tuple):
@@ -232,7 +233,7 @@ class Tensor(TensorMath):
         return self.dtype.itemsize
 
     def is_contiguous(self) -> bool:
-        return is_contiguous(self._shape, self._strides)
+        return _is_contiguous(self._shape, self._strides)
 
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point

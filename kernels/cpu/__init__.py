@@ -6,6 +6,7 @@ shape/stride arrays; the loops live in `elementwise.py`, `reduce.py`, `matmul.py
 """
 
 from functools import lru_cache
+from math import prod  # the element count of a shape (kernels.strided.numel, at C speed)
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from kernels.backend import linear_by_parts, linear_grad_weight_by_parts
 from kernels.cpu import conv, elementwise, indexing, loss, matmul, optim, reduce
 from kernels.cpu.blas_threads import BlasThreads
 from kernels.reference import ReferenceBackend
-from kernels.strided import Buffer, Strided, broadcast_strides, contiguous_strides, numel
+from kernels.strided import Buffer, Strided, broadcast_strides, contiguous_strides
 
 PARALLEL_THRESHOLD = elementwise.PARALLEL_THRESHOLD
 
@@ -37,7 +38,7 @@ def _flat(x: Strided) -> np.ndarray | None:
     """The flat slice of x's buffer when x is contiguous, else None."""
     if x.strides == _c_strides(x.shape):
         buffer = x.buffer
-        size = numel(x.shape)
+        size = prod(x.shape)
         if x.offset == 0 and buffer.shape[0] == size:
             return buffer  # the common case: a whole fresh buffer, no slice needed
         return buffer[x.offset:x.offset + size]
@@ -95,7 +96,7 @@ def _reduce_plan(shape: tuple, strides: tuple, axes: tuple) -> tuple:
                                         tuple(strides[k] for k in kept))
     reduced_shape, reduced_strides = collapse(tuple(shape[k] for k in axes),
                                               tuple(strides[k] for k in axes))
-    size = numel(tuple(shape[k] for k in kept))
+    size = prod(tuple(shape[k] for k in kept))
     return (size, _int64(kept_shape), _int64(kept_strides), _int64(reduced_shape),
             _int64(reduced_strides))
 
@@ -104,7 +105,7 @@ def numpy_view(x: Strided) -> np.ndarray:
     """A NumPy array of shape x.shape that aliases x's buffer (no copy)."""
     buffer = x.buffer
     itemsize = buffer.dtype.itemsize
-    if numel(x.shape) == 0:
+    if prod(x.shape) == 0:
         return np.empty(x.shape, dtype=buffer.dtype)
     return np.ndarray(x.shape, dtype=buffer.dtype, buffer=buffer, offset=x.offset * itemsize,
                       strides=tuple(s * itemsize for s in x.strides))
@@ -151,7 +152,7 @@ class CPUBackend:
 
     # ---- elementwise
     def map(self, op: int, x: Strided, out: Strided) -> None:
-        n = numel(out.shape)
+        n = prod(out.shape)
         if n == 0:
             return
         if _half(x, out):
@@ -172,7 +173,7 @@ class CPUBackend:
         kernel(op, x.buffer, x_strides, x.offset, out.buffer, out_strides, out.offset, shape)
 
     def zip(self, op: int, a: Strided, b: Strided, out: Strided) -> None:
-        n = numel(out.shape)
+        n = prod(out.shape)
         if n == 0:
             return
         if _half(a, b, out):
@@ -187,10 +188,10 @@ class CPUBackend:
                 else:
                     elementwise.zip_contiguous(op, a_flat, b_flat, out_flat)
                 return
-            if a_flat is not None and numel(b.shape) == 1:
+            if a_flat is not None and prod(b.shape) == 1:
                 elementwise.zip_scalar(op, a_flat, b.buffer[b.offset], out_flat, False)
                 return
-            if b_flat is not None and numel(a.shape) == 1:
+            if b_flat is not None and prod(a.shape) == 1:
                 elementwise.zip_scalar(op, b_flat, a.buffer[a.offset], out_flat, True)
                 return
         shape, a_strides, b_strides, out_strides, rows = _elementwise_plan(
@@ -207,7 +208,7 @@ class CPUBackend:
                out.buffer, out_strides, out.offset, shape)
 
     def where(self, condition: Strided, a: Strided, b: Strided, out: Strided) -> None:
-        if numel(out.shape) == 0:
+        if prod(out.shape) == 0:
             return
         if _half(condition, a, b, out):
             return self._numpy.where(condition, a, b, out)
@@ -243,7 +244,7 @@ class CPUBackend:
             initial = np.float64(1.0 if op == ops.PROD else 0.0)
         else:
             initial = np.int64(1 if op == ops.PROD else 0)
-        kernel = reduce.reduce_strided_parallel if size >= 64 and numel(x.shape) >= \
+        kernel = reduce.reduce_strided_parallel if size >= 64 and prod(x.shape) >= \
             PARALLEL_THRESHOLD else reduce.reduce_strided
         kernel(op, x.buffer, kept_shape, kept_strides, reduced_shape, reduced_strides,
                x.offset, initial, out)
@@ -253,7 +254,7 @@ class CPUBackend:
         if _half(x):
             return self._numpy.arg_reduce(op, x, axis)
         kept = [k for k in range(len(x.shape)) if k != axis]
-        out = np.empty(numel(tuple(x.shape[k] for k in kept)), dtype=np.int64)
+        out = np.empty(prod(tuple(x.shape[k] for k in kept)), dtype=np.int64)
         if out.size == 0:
             return out
         reduce.arg_reduce_strided(
@@ -268,7 +269,7 @@ class CPUBackend:
             return self._numpy.matmul(a, b, dtype)
         *batch, n, k = a.shape
         m = b.shape[-1]
-        n_batch = numel(tuple(batch))
+        n_batch = prod(tuple(batch))
         out = np.empty(n_batch * n * m, dtype=dtype)
         if out.size == 0:
             return out
@@ -391,7 +392,7 @@ class CPUBackend:
         b_array = _array(bias) if bias is not None else w_array.reshape(-1)[:0]
         out = np.empty((x.shape[0], weight.shape[0]) + tuple(out_size), dtype=x_array.dtype)
         if out.size:
-            self.blas_threads.conv(out.size * numel(weight.shape[1:]))
+            self.blas_threads.conv(out.size * prod(weight.shape[1:]))
             kernel = conv.conv2d_direct if self.conv_kernel == "direct" else conv.conv2d_im2col
             kernel(x_array, w_array, b_array, out, *stride, *padding, *dilation, groups)
         return out.reshape(-1)
@@ -411,8 +412,8 @@ class CPUBackend:
             return self._numpy.conv2d_grad_input(grad, weight, input_shape, stride, padding,
                                                  dilation, groups)
         grad_x = np.zeros(input_shape, dtype=grad.buffer.dtype)
-        if grad_x.size and numel(grad.shape):
-            self.blas_threads.conv(numel(grad.shape) * numel(weight.shape[1:]))
+        if grad_x.size and prod(grad.shape):
+            self.blas_threads.conv(prod(grad.shape) * prod(weight.shape[1:]))
             kernel = conv.conv2d_grad_input_direct if self.conv_kernel == "direct" \
                 else conv.conv2d_grad_input_im2col
             kernel(_array(grad), _array(weight), grad_x, *stride, *padding, *dilation, groups)
@@ -425,8 +426,8 @@ class CPUBackend:
             return self._numpy.conv2d_grad_weight(x, grad, weight_shape, stride, padding,
                                                   dilation, groups)
         grad_weight = np.zeros(weight_shape, dtype=grad.buffer.dtype)
-        if grad_weight.size and numel(grad.shape):
-            self.blas_threads.conv(numel(grad.shape) * numel(tuple(weight_shape[1:])))
+        if grad_weight.size and prod(grad.shape):
+            self.blas_threads.conv(prod(grad.shape) * prod(tuple(weight_shape[1:])))
             kernel = conv.conv2d_grad_weight_direct if self.conv_kernel == "direct" \
                 else conv.conv2d_grad_weight_im2col
             kernel(_array(x), _array(grad), grad_weight, *stride, *padding, *dilation, groups)

@@ -22,7 +22,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     One fused primitive (functions.Linear: a BLAS product with the bias added in place) on
     x seen as a matrix (-1, in_features), so any leading dims cost no extra product.
     """
-    if input.ndim == 0 or weight.ndim != 2 or input.shape[-1] != weight.shape[1]:
+    if not input._shape or len(weight._shape) != 2 or input._shape[-1] != weight._shape[1]:
         rows = input.numel() // max(input.shape[-1], 1) if input.ndim else 1
         columns = input.shape[-1] if input.ndim else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{columns} and "
@@ -33,10 +33,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                            f"{dtypes.cpp_type_name(input.dtype)} != "
                            f"{dtypes.cpp_type_name(other.dtype)}")
     dispatch.same_device("linear", input, weight, *([bias] if bias is not None else []))
-    matrix = input if input.ndim == 2 else input.reshape(-1, input.shape[-1])
-    out = F.Linear.apply(matrix, weight, bias)
-    if input.ndim == 2:
-        return out
+    if len(input._shape) == 2:
+        return F.Linear.apply(input, weight, bias)
+    out = F.Linear.apply(input.reshape(-1, input.shape[-1]), weight, bias)
     out = out.reshape(*input.shape[:-1], weight.shape[0])
     if bias is not None:
         return out  # PyTorch: ViewBackward0, as here
