@@ -625,7 +625,7 @@ def test_cached_kernels_are_dropped_when_any_kernel_source_changes(tmp_path, mon
 def test_blas_thread_count_follows_the_product_size_and_set_num_threads(monkeypatch):
     """Matmuls may use max_threads (the cores, or what tinygrad_edu.set_num_threads set);
     small convolutions one BLAS thread (their kernels are parallel loops), large ones
-    max_threads."""
+    max_threads; once a convolution ran, matmuls below SMALL_FLOPS one thread."""
     import tinygrad_edu as tg
     from kernels.cpu import blas_threads
     from tinygrad_edu.device import _cpu_backend
@@ -634,10 +634,12 @@ def test_blas_thread_count_follows_the_product_size_and_set_num_threads(monkeypa
     calls = []
     monkeypatch.setattr(threads, "_set", calls.append)
     threads.max_threads = 4
-    threads.matmul()
+    threads.matmul(1)
     threads.conv(blas_threads.SMALL_FLOPS - 1)
     threads.conv(blas_threads.SMALL_FLOPS)
-    assert calls == [4, 1, 4]
+    threads.matmul(blas_threads.SMALL_FLOPS - 1)  # after a convolution: one thread
+    threads.matmul(blas_threads.SMALL_FLOPS)
+    assert calls == [4, 1, 4, 1, 4]
 
     before = tg.get_num_threads()
     monkeypatch.setattr(_cpu_backend.blas_threads, "max_threads",

@@ -279,7 +279,7 @@ class CPUBackend:
         use_blas = (self.matmul_kernel == "blas" and a.buffer.dtype == b.buffer.dtype == dtype
                     and dtype in (np.float32, np.float64))
         if use_blas:
-            self.blas_threads.matmul()
+            self.blas_threads.matmul(n_batch * n * k * m)
         if use_blas and not batch:
             matmul.matmul_blas_2d(_blas_matrix(a), _blas_matrix(b), out.reshape(n, m))
             return out
@@ -320,10 +320,10 @@ class CPUBackend:
 
     def _blas_linear(self, dtype: np.dtype, flops: int) -> bool:
         """Whether linear's fused BLAS kernels apply (float32/64, no empty dim: flops > 0);
-        if they do, BLAS gets its thread count for a matmul."""
+        if they do, BLAS gets its thread count for a product of `flops`."""
         if self.matmul_kernel != "blas" or dtype not in (np.float32, np.float64) or not flops:
             return False
-        self.blas_threads.matmul()
+        self.blas_threads.matmul(flops)
         return True
 
     # ---- indexing

@@ -1,4 +1,5 @@
-"""How many threads BLAS may use: all cores for a matmul (OpenBLAS keeps small ones on one).
+"""How many threads BLAS may use: all cores for a matmul (OpenBLAS keeps small ones on one),
+one for a small convolution.
 
 Measured on the 2-core machines this project runs on (medians of many calls):
 
@@ -22,7 +23,11 @@ is best (a digits-MLP step at batch 128 is then 20% faster with one other busy p
 
 Convolutions keep a higher bar, SMALL_FLOPS: below it their kernels run samples in a parallel
 loop that calls BLAS from inside, and BLAS must not start threads of its own there (OpenBLAS
-warns that it may hang).
+warns that it may hang). And once a convolution has run, matmuls below SMALL_FLOPS stay on
+one thread too: after a threaded product, OpenBLAS's idle thread spins for about 0.1 s
+waiting for more work, and takes a core from the next convolution's parallel loop. On LeNet
+(whose Linear layers are threaded products) that made a training step 3.5x slower (20 ms
+instead of 5.7 ms). The rule still depends only on the program, not on timings.
 
 `threadpoolctl` (the library scikit-learn uses for this) finds and controls the BLAS that
 SciPy loaded, which is the one Numba's np.dot calls. Without it, BLAS keeps its default.
@@ -46,6 +51,7 @@ class BlasThreads:
 
     def __init__(self) -> None:
         self.max_threads = _cores()  # tinygrad_edu.set_num_threads changes it
+        self.convolutions = False  # whether a convolution has run (see the module docstring)
         self._libraries: list | None = None
         self._current = None
 
@@ -68,11 +74,13 @@ class BlasThreads:
             library.set_num_threads(wanted)
         self._current = wanted
 
-    def matmul(self) -> None:
-        """Before a product: BLAS may use max_threads (it keeps small products on one)."""
-        self._set(self.max_threads)
+    def matmul(self, flops: int) -> None:
+        """Before a product of n*k*m = flops: BLAS may use max_threads (it keeps small
+        products on one), or one thread below SMALL_FLOPS once a convolution has run."""
+        self._set(1 if self.convolutions and flops < SMALL_FLOPS else self.max_threads)
 
     def conv(self, flops: int) -> None:
         """Before a convolution of `flops`: one thread below SMALL_FLOPS (the kernel is then
         a parallel loop itself), else max_threads."""
+        self.convolutions = True
         self._set(1 if flops < SMALL_FLOPS else self.max_threads)
