@@ -622,10 +622,10 @@ def test_cached_kernels_are_dropped_when_any_kernel_source_changes(tmp_path, mon
     assert not any(path.exists() for path in cached), "a stale cache survived"
 
 
-def test_blas_thread_count_follows_the_product_size_and_set_num_threads(monkeypatch):
-    """Matmuls may use max_threads (the cores, or what tinygrad_edu.set_num_threads set);
-    small convolutions one BLAS thread (their kernels are parallel loops), large ones
-    max_threads; once a convolution ran, matmuls below SMALL_FLOPS one thread."""
+def test_blas_thread_count_and_matmul_parts_follow_the_size(monkeypatch):
+    """BLAS stays on one thread for a matmul, which is split into row blocks from
+    PARALLEL_FLOPS on (at most max_threads, at least MIN_ROWS rows each); an unsplit call
+    (conv) gets one BLAS thread below SMALL_FLOPS, max_threads from there on."""
     import tinygrad_edu as tg
     from kernels.cpu import blas_threads
     from tinygrad_edu.device import _cpu_backend
@@ -634,12 +634,13 @@ def test_blas_thread_count_follows_the_product_size_and_set_num_threads(monkeypa
     calls = []
     monkeypatch.setattr(threads, "_set", calls.append)
     threads.max_threads = 4
-    threads.matmul(1)
-    threads.conv(blas_threads.SMALL_FLOPS - 1)
-    threads.conv(blas_threads.SMALL_FLOPS)
-    threads.matmul(blas_threads.SMALL_FLOPS - 1)  # after a convolution: one thread
-    threads.matmul(blas_threads.SMALL_FLOPS)
-    assert calls == [4, 1, 4, 1, 4]
+    big = blas_threads.PARALLEL_FLOPS
+    parts = [threads.matmul(big - 1, 128), threads.matmul(big, 128),
+             threads.matmul(big, 2 * blas_threads.MIN_ROWS), threads.matmul(big, 8)]
+    assert parts == [1, 4, 2, 1]
+    threads.serial(blas_threads.SMALL_FLOPS - 1)
+    threads.serial(blas_threads.SMALL_FLOPS)
+    assert calls == [1, 1, 1, 1, 1, 4]
 
     before = tg.get_num_threads()
     monkeypatch.setattr(_cpu_backend.blas_threads, "max_threads",
@@ -647,6 +648,7 @@ def test_blas_thread_count_follows_the_product_size_and_set_num_threads(monkeypa
     tg.set_num_threads(1)
     try:
         assert tg.get_num_threads() == 1 and _cpu_backend.blas_threads.max_threads == 1
+        assert _cpu_backend.blas_threads.matmul(1 << 30, 1024) == 1
         a = tg.randn(300, 200)
         np.testing.assert_allclose((a @ a.T).numpy(), a.numpy() @ a.numpy().T, rtol=1e-4,
                                    atol=1e-3)
@@ -655,3 +657,32 @@ def test_blas_thread_count_follows_the_product_size_and_set_num_threads(monkeypa
     for bad in (0, -1, 1.5, True):
         with pytest.raises(RuntimeError, match="set_num_threads expects a positive integer"):
             tg.set_num_threads(bad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: np.dtype(d).name)
+def test_matmul_and_linear_split_into_row_blocks_match_reference(monkeypatch, dtype) -> None:
+    """With products split into 3 row blocks (the *_parts kernels), matmul, linear and
+    linear_grad_weight still match the reference, on every layout; block counts that do
+    not divide the rows included."""
+    backend = CPUBackend()
+    monkeypatch.setattr(backend.blas_threads, "max_threads", 3)
+    monkeypatch.setattr("kernels.cpu.blas_threads.PARALLEL_FLOPS", 1)
+    rng = np.random.default_rng(13)
+    n, k, m = 50, 33, 17
+    for kind_a, kind_b in [("contiguous", "contiguous"), ("transposed", "offset"),
+                           ("step", "transposed")]:
+        a, _ = strided_input(random_array((n, k), dtype, rng), kind_a)
+        b, _ = strided_input(random_array((k, m), dtype, rng), kind_b)
+        weight, _ = strided_input(random_array((m, k), dtype, rng), kind_b)
+        bias, _ = strided_input(random_array((m,), dtype, rng), "offset")
+        grad, _ = strided_input(random_array((n, m), dtype, rng), kind_b)
+        what = f"{np.dtype(dtype).name} {kind_a}/{kind_b}"
+        assert backend.blas_threads.matmul(n * k * m, n) == 3
+        check_close(backend.matmul(a, b, dtype), REFERENCE.matmul(a, b, dtype), dtype,
+                    f"matmul {what}")
+        check_close(backend.linear(a, weight, bias), REFERENCE.linear(a, weight, bias), dtype,
+                    f"linear {what}")
+        got_w, got_b = backend.linear_grad_weight(grad, a, True)
+        want_w, want_b = REFERENCE.linear_grad_weight(grad, a, True)
+        check_close(got_w, want_w, dtype, f"linear_grad_weight {what}")
+        check_close(got_b, want_b, dtype, f"linear grad_bias {what}")

@@ -279,10 +279,16 @@ class CPUBackend:
         use_blas = (self.matmul_kernel == "blas" and a.buffer.dtype == b.buffer.dtype == dtype
                     and dtype in (np.float32, np.float64))
         if use_blas:
-            self.blas_threads.matmul(n_batch * n * k * m)
+            parts = self.blas_threads.matmul(n_batch * n * k * m, n)
         if use_blas and not batch:
-            matmul.matmul_blas_2d(_blas_matrix(a), _blas_matrix(b), out.reshape(n, m))
+            if parts > 1:  # blocks of a's rows in parallel: a must be row-major to slice
+                matmul.matmul_blas_2d_parts(_row_major(a), _blas_matrix(b), out.reshape(n, m),
+                                            parts)
+            else:
+                matmul.matmul_blas_2d(_blas_matrix(a), _blas_matrix(b), out.reshape(n, m))
             return out
+        if use_blas:
+            self.blas_threads.serial(n_batch * n * k * m)
         a_view = numpy_view(a)
         b_view = numpy_view(b)
         a3 = np.ascontiguousarray(a_view.reshape(n_batch, n, k))
@@ -298,13 +304,18 @@ class CPUBackend:
 
     def linear(self, x: Strided, weight: Strided, bias: Strided | None) -> Buffer:
         dtype = x.buffer.dtype
-        n, m = x.shape[0], weight.shape[0]
-        if not self._blas_linear(dtype, n * m * x.shape[1]):
+        (n, k), m = x.shape, weight.shape[0]
+        if not self._blas_linear(dtype, n * m * k):
             return linear_by_parts(self, x, weight, bias)
         out = np.empty(n * m, dtype=dtype)
         bias_array = _contiguous_copy(bias) if bias is not None else out[:0]
-        matmul.linear_blas(_blas_matrix(x), _blas_matrix(weight).T, bias_array,
-                           out.reshape(n, m))
+        weight_t = _blas_matrix(weight).T
+        parts = self.blas_threads.matmul(n * m * k, n)
+        if parts > 1:  # blocks of x's rows in parallel
+            matmul.linear_blas_parts(_row_major(x), weight_t, bias_array, out.reshape(n, m),
+                                     parts)
+        else:
+            matmul.linear_blas(_blas_matrix(x), weight_t, bias_array, out.reshape(n, m))
         return out
 
     def linear_grad_weight(self, grad: Strided, x: Strided, with_bias: bool) -> tuple:
@@ -312,19 +323,21 @@ class CPUBackend:
         (n, m), k = grad.shape, x.shape[1]
         if not self._blas_linear(dtype, n * m * k):
             return linear_grad_weight_by_parts(self, grad, x, with_bias)
-        grad_weight = np.empty(m * k, dtype=dtype)
+        grad_weight = np.empty((m, k), dtype=dtype)
         grad_bias = np.empty(m if with_bias else 0, dtype=dtype)
-        matmul.linear_grad_weight_blas(_blas_matrix(grad), _blas_matrix(x),
-                                       grad_weight.reshape(m, k), grad_bias)
-        return grad_weight, grad_bias if with_bias else None
+        parts = self.blas_threads.matmul(n * m * k, n)
+        if parts > 1:  # blocks of the batch rows in parallel, each a partial sum
+            partial = np.empty((parts, m, k), dtype=dtype)
+            matmul.linear_grad_weight_blas_parts(_row_major(grad), _row_major(x), grad_weight,
+                                                 grad_bias, partial)
+        else:
+            matmul.linear_grad_weight_blas(_blas_matrix(grad), _blas_matrix(x), grad_weight,
+                                           grad_bias)
+        return grad_weight.reshape(-1), grad_bias if with_bias else None
 
     def _blas_linear(self, dtype: np.dtype, flops: int) -> bool:
-        """Whether linear's fused BLAS kernels apply (float32/64, no empty dim: flops > 0);
-        if they do, BLAS gets its thread count for a product of `flops`."""
-        if self.matmul_kernel != "blas" or dtype not in (np.float32, np.float64) or not flops:
-            return False
-        self.blas_threads.matmul(flops)
-        return True
+        """Whether linear's fused BLAS kernels apply (float32/64, no empty dim: flops > 0)."""
+        return self.matmul_kernel == "blas" and dtype in (np.float32, np.float64) and flops > 0
 
     # ---- indexing
     def take(self, buffer: Buffer, positions: Strided, dtype: np.dtype) -> Buffer:
@@ -392,7 +405,7 @@ class CPUBackend:
         b_array = _array(bias) if bias is not None else w_array.reshape(-1)[:0]
         out = np.empty((x.shape[0], weight.shape[0]) + tuple(out_size), dtype=x_array.dtype)
         if out.size:
-            self.blas_threads.conv(out.size * prod(weight.shape[1:]))
+            self.blas_threads.serial(out.size * prod(weight.shape[1:]))
             kernel = conv.conv2d_direct if self.conv_kernel == "direct" else conv.conv2d_im2col
             kernel(x_array, w_array, b_array, out, *stride, *padding, *dilation, groups)
         return out.reshape(-1)
@@ -413,7 +426,7 @@ class CPUBackend:
                                                  dilation, groups)
         grad_x = np.zeros(input_shape, dtype=grad.buffer.dtype)
         if grad_x.size and prod(grad.shape):
-            self.blas_threads.conv(prod(grad.shape) * prod(weight.shape[1:]))
+            self.blas_threads.serial(prod(grad.shape) * prod(weight.shape[1:]))
             kernel = conv.conv2d_grad_input_direct if self.conv_kernel == "direct" \
                 else conv.conv2d_grad_input_im2col
             kernel(_array(grad), _array(weight), grad_x, *stride, *padding, *dilation, groups)
@@ -427,7 +440,7 @@ class CPUBackend:
                                                   dilation, groups)
         grad_weight = np.zeros(weight_shape, dtype=grad.buffer.dtype)
         if grad_weight.size and prod(grad.shape):
-            self.blas_threads.conv(prod(grad.shape) * prod(tuple(weight_shape[1:])))
+            self.blas_threads.serial(prod(grad.shape) * prod(tuple(weight_shape[1:])))
             kernel = conv.conv2d_grad_weight_direct if self.conv_kernel == "direct" \
                 else conv.conv2d_grad_weight_im2col
             kernel(_array(x), _array(grad), grad_weight, *stride, *padding, *dilation, groups)
@@ -504,6 +517,12 @@ def _blas_ready(view: np.ndarray) -> np.ndarray:
     if view.flags.c_contiguous or view.flags.f_contiguous:
         return view
     return np.ascontiguousarray(view)
+
+
+def _row_major(x: Strided) -> np.ndarray:
+    """The 2-d view x as a C-ordered array (a view when it is one, else a copy)."""
+    matrix = _blas_matrix(x)
+    return matrix if matrix.flags.c_contiguous else np.ascontiguousarray(matrix)
 
 
 def _blas_matrix(x: Strided) -> np.ndarray:

@@ -1,5 +1,4 @@
-"""How many threads BLAS may use: all cores for a matmul (OpenBLAS keeps small ones on one),
-one for a small convolution.
+"""How the CPU backend spreads a BLAS product over the cores.
 
 Measured on the 2-core machines this project runs on (medians of many calls):
 
@@ -9,25 +8,25 @@ Measured on the 2-core machines this project runs on (medians of many calls):
     (128, 256) @ (256, 128)      82 us    51 us    154 us   113 us       206 us    351 us
     (128, 784) @ (784, 256)     527 us   293 us    507 us   507 us       984 us   3376 us
 
-On an idle machine two threads win from about 64^3 on; on an overloaded one they lose badly
-(BLAS splits the product in halves, and the half whose thread waits for a core holds up the
-other). The rule here is PyTorch's: a product's size alone decides its thread count, so the
-same program gives the same numbers on every run (BLAS on one thread and on two can round
-differently, so a rule that timed both and kept the faster would make training runs differ
-in their last bits). OpenBLAS already has such a rule: it runs a product of n*k*m up to
-2^18 (64 x 64 x 64, 32 x 64 x 128) on one thread whatever it is allowed, and measured here
-that is where two threads start to pay (128 x 64 x 64: 11.6 us on one, 7.2 us on two). So a
-matmul allows BLAS all cores, and OpenBLAS picks. Switching the count costs ~5 us, so the
-backend only does it when it changes. On a busy machine, `tinygrad_edu.set_num_threads(1)`
-is best (a digits-MLP step at batch 128 is then 20% faster with one other busy process).
+So on an idle machine two cores pay from about 128 x 64 x 128 (2^20 = PARALLEL_FLOPS) on.
+But letting BLAS run threads of its own is fragile: after a product, OpenBLAS's idle thread
+spins for about 0.1 s waiting for more work, and takes a core from whatever runs next. A
+Numba parallel loop next to it (a convolution) ran 3.5x slower, and a (256, 256) product
+right after one of NumPy's own (NumPy has its own copy of OpenBLAS, with its own spinning
+threads) took 8 ms instead of 0.17 ms.
 
-Convolutions keep a higher bar, SMALL_FLOPS: below it their kernels run samples in a parallel
-loop that calls BLAS from inside, and BLAS must not start threads of its own there (OpenBLAS
-warns that it may hang). And once a convolution has run, matmuls below SMALL_FLOPS stay on
-one thread too: after a threaded product, OpenBLAS's idle thread spins for about 0.1 s
-waiting for more work, and takes a core from the next convolution's parallel loop. On LeNet
-(whose Linear layers are threaded products) that made a training step 3.5x slower (20 ms
-instead of 5.7 ms). The rule still depends only on the program, not on timings.
+So BLAS itself stays on one thread, and the backend splits a product into `parts` blocks of
+rows, run in parallel by Numba's `prange` (kernels/cpu/matmul.py, the `*_parts` kernels):
+one pool of threads, Numba's, for every parallel kernel. On the (128, 784) @ (784, 256)
+product that is 327 us (two OpenBLAS threads: 284 us, one: 524 us), and next to NumPy's
+spinning threads 0.2 ms. The number of parts depends on the product's size and the core
+count only, so the same program on the same machine gives the same numbers on every run
+(blocks round differently from one whole product, as PyTorch's results also depend on its
+thread count). `tinygrad_edu.set_num_threads(n)` sets the core count used (1: no splits).
+
+Convolutions (and batched matmuls) call BLAS unsplit: below SMALL_FLOPS on one thread (the
+convolution kernels are parallel loops over samples themselves, and BLAS must not start
+threads inside them: OpenBLAS warns that it may hang), from there on all cores.
 
 `threadpoolctl` (the library scikit-learn uses for this) finds and controls the BLAS that
 SciPy loaded, which is the one Numba's np.dot calls. Without it, BLAS keeps its default.
@@ -35,6 +34,8 @@ SciPy loaded, which is the one Numba's np.dot calls. Without it, BLAS keeps its 
 
 import os
 
+PARALLEL_FLOPS = 1 << 20  # matmul: n * k * m from this on is split across the cores
+MIN_ROWS = 16  # rows per block at least (BLAS is slow on thinner blocks)
 SMALL_FLOPS = 1 << 28  # conv: below this, one BLAS thread (the kernel is a parallel loop)
 
 
@@ -51,7 +52,6 @@ class BlasThreads:
 
     def __init__(self) -> None:
         self.max_threads = _cores()  # tinygrad_edu.set_num_threads changes it
-        self.convolutions = False  # whether a convolution has run (see the module docstring)
         self._libraries: list | None = None
         self._current = None
 
@@ -74,13 +74,15 @@ class BlasThreads:
             library.set_num_threads(wanted)
         self._current = wanted
 
-    def matmul(self, flops: int) -> None:
-        """Before a product of n*k*m = flops: BLAS may use max_threads (it keeps small
-        products on one), or one thread below SMALL_FLOPS once a convolution has run."""
-        self._set(1 if self.convolutions and flops < SMALL_FLOPS else self.max_threads)
+    def matmul(self, flops: int, rows: int) -> int:
+        """Before a product of n*k*m = flops to be split by `rows` (its output's or its
+        batch's): BLAS on one thread, and the number of row blocks to run in parallel."""
+        self._set(1)
+        if flops < PARALLEL_FLOPS:
+            return 1
+        return max(1, min(self.max_threads, rows // MIN_ROWS))
 
-    def conv(self, flops: int) -> None:
-        """Before a convolution of `flops`: one thread below SMALL_FLOPS (the kernel is then
-        a parallel loop itself), else max_threads."""
-        self.convolutions = True
+    def serial(self, flops: int) -> None:
+        """Before an unsplit BLAS call (a convolution, a batched matmul) of `flops`: one
+        thread below SMALL_FLOPS, else max_threads."""
         self._set(1 if flops < SMALL_FLOPS else self.max_threads)

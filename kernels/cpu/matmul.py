@@ -16,12 +16,19 @@ All compute out[b, i, j] = sum_p a[b, i, p] * b[b, p, j] for every batch index b
 `linear_blas` and `linear_grad_weight_blas` are nn.Linear's forward and parameter gradients
 as one call each: the BLAS product plus the bias added (or summed) in the same kernel, which
 saves a kernel launch and its Python bookkeeping per layer.
+
+The `*_parts` kernels run the same products on several cores: BLAS stays on one thread and
+the rows of the output (or, for a gradient, the rows of the batch, each part summing its
+own slice) are split into `parts` blocks done in parallel with `prange`. Letting BLAS run
+threads of its own instead is fragile: its idle threads spin, waiting for work, and a
+product run next to another library's spinning threads (NumPy's BLAS, PyTorch's OpenMP,
+Numba's own parallel loops) took 45x longer (kernels/cpu/blas_threads.py).
 """
 
 import numpy as np
 from numba import prange
 
-from kernels.cpu.jit import kernel, parallel_kernel
+from kernels.cpu.jit import inline, kernel, parallel_kernel
 
 TILE = 64  # rows of a block: 64 rows of `b`, 256 columns wide, float32: 64 KiB (L2-resident)
 COLUMN_TILE = 256  # columns of a block: one row of it is 1 KiB, a few SIMD loads
@@ -100,11 +107,66 @@ def linear_grad_weight_blas(grad, x, grad_weight, grad_bias):
     """grad_weight = np.dot(grad.T, x) and grad_bias[j] = sum_i grad[i, j] (in float64, as
     reductions sum; a grad_bias of length 0 is skipped): nn.Linear's parameter gradients."""
     np.dot(grad.T, x, grad_weight)
-    if grad_bias.shape[0]:
-        sums = np.zeros(grad_bias.shape[0], dtype=np.float64)
+    column_sums(grad, grad_bias)
+
+
+@kernel
+def column_sums(grad, out):
+    """out[j] = sum_i grad[i, j], summed in float64 (nothing when out has length 0)."""
+    if out.shape[0]:
+        sums = np.zeros(out.shape[0], dtype=np.float64)
         for i in range(grad.shape[0]):
             row = grad[i]
             for j in range(sums.shape[0]):
                 sums[j] += row[j]
         for j in range(sums.shape[0]):
-            grad_bias[j] = sums[j]
+            out[j] = sums[j]
+
+
+# ---- the same on several cores: `parts` blocks of rows in parallel, BLAS on one thread each
+
+
+@inline
+def _block(part, parts, n):
+    """The rows [first, stop) of block `part` out of `parts` (sizes differ by at most 1)."""
+    return part * n // parts, (part + 1) * n // parts
+
+
+@parallel_kernel
+def matmul_blas_2d_parts(a, b, out, parts):
+    """matmul_blas_2d on blocks of the rows of a (and out)."""
+    for part in prange(parts):
+        first, stop = _block(part, parts, a.shape[0])
+        matmul_blas_2d(a[first:stop], b, out[first:stop])
+
+
+@parallel_kernel
+def linear_blas_parts(x, weight_t, bias, out, parts):
+    """linear_blas on blocks of the rows of x (and out)."""
+    for part in prange(parts):
+        first, stop = _block(part, parts, x.shape[0])
+        linear_blas(x[first:stop], weight_t, bias, out[first:stop])
+
+
+@parallel_kernel
+def linear_grad_weight_blas_parts(grad, x, grad_weight, grad_bias, partial):
+    """linear_grad_weight_blas on blocks of the batch rows, as many as `partial` (parts, m, k)
+    has room for: block p's grad[rows].T @ x[rows] is a partial sum of grad_weight, and the
+    partial sums are added in block order."""
+    parts = partial.shape[0]
+    for part in prange(parts):
+        first, stop = _block(part, parts, grad.shape[0])
+        linear_grad_weight_blas(grad[first:stop], x[first:stop], partial[part], grad_bias[:0])
+    sum_blocks(partial, grad_weight)
+    column_sums(grad, grad_bias)
+
+
+@kernel
+def sum_blocks(partial, out):
+    """out = partial[0] + partial[1] + ... (in that order) for partial (parts, m, k)."""
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            total = partial[0, i, j]
+            for part in range(1, partial.shape[0]):
+                total += partial[part, i, j]
+            out[i, j] = total
