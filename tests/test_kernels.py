@@ -668,16 +668,16 @@ def test_matmul_and_linear_split_into_row_blocks_match_reference(monkeypatch, dt
     monkeypatch.setattr(backend.blas_threads, "max_threads", 3)
     monkeypatch.setattr("kernels.cpu.blas_threads.PARALLEL_FLOPS", 1)
     rng = np.random.default_rng(13)
-    n, k, m = 50, 33, 17
-    for kind_a, kind_b in [("contiguous", "contiguous"), ("transposed", "offset"),
-                           ("step", "transposed")]:
+    for (n, k, m), (kind_a, kind_b) in itertools.product(
+            [(50, 33, 17), (17, 33, 50)],  # linear splits x's rows, or weight's (m > n)
+            [("contiguous", "contiguous"), ("transposed", "offset"), ("step", "transposed")]):
         a, _ = strided_input(random_array((n, k), dtype, rng), kind_a)
         b, _ = strided_input(random_array((k, m), dtype, rng), kind_b)
         weight, _ = strided_input(random_array((m, k), dtype, rng), kind_b)
         bias, _ = strided_input(random_array((m,), dtype, rng), "offset")
         grad, _ = strided_input(random_array((n, m), dtype, rng), kind_b)
         what = f"{np.dtype(dtype).name} {kind_a}/{kind_b}"
-        assert backend.blas_threads.matmul(n * k * m, n) == 3
+        assert backend.blas_threads.matmul(n * k * m, max(n, m)) == 3  # linear splits
         check_close(backend.matmul(a, b, dtype), REFERENCE.matmul(a, b, dtype), dtype,
                     f"matmul {what}")
         check_close(backend.linear(a, weight, bias), REFERENCE.linear(a, weight, bias), dtype,

@@ -309,13 +309,17 @@ class CPUBackend:
             return linear_by_parts(self, x, weight, bias)
         out = np.empty(n * m, dtype=dtype)
         bias_array = _contiguous_copy(bias) if bias is not None else out[:0]
-        weight_t = _blas_matrix(weight).T
-        parts = self.blas_threads.matmul(n * m * k, n)
-        if parts > 1:  # blocks of x's rows in parallel
-            matmul.linear_blas_parts(_row_major(x), weight_t, bias_array, out.reshape(n, m),
-                                     parts)
+        # in parallel: blocks of the rows of the larger operand, x's or weight's
+        parts = self.blas_threads.matmul(n * m * k, max(n, m))
+        if parts > 1 and m > n:
+            matmul.linear_blas_column_parts(_blas_matrix(x), _row_major(weight), bias_array,
+                                            out.reshape(n, m), parts)
+        elif parts > 1:
+            matmul.linear_blas_parts(_row_major(x), _blas_matrix(weight).T, bias_array,
+                                     out.reshape(n, m), parts)
         else:
-            matmul.linear_blas(_blas_matrix(x), weight_t, bias_array, out.reshape(n, m))
+            matmul.linear_blas(_blas_matrix(x), _blas_matrix(weight).T, bias_array,
+                               out.reshape(n, m))
         return out
 
     def linear_grad_weight(self, grad: Strided, x: Strided, with_bias: bool) -> tuple:
@@ -325,11 +329,10 @@ class CPUBackend:
             return linear_grad_weight_by_parts(self, grad, x, with_bias)
         grad_weight = np.empty((m, k), dtype=dtype)
         grad_bias = np.empty(m if with_bias else 0, dtype=dtype)
-        parts = self.blas_threads.matmul(n * m * k, n)
-        if parts > 1:  # blocks of the batch rows in parallel, each a partial sum
-            partial = np.empty((parts, m, k), dtype=dtype)
-            matmul.linear_grad_weight_blas_parts(_row_major(grad), _row_major(x), grad_weight,
-                                                 grad_bias, partial)
+        parts = self.blas_threads.matmul(n * m * k, m)
+        if parts > 1:  # blocks of grad_weight's rows in parallel
+            matmul.linear_grad_weight_blas_parts(_blas_matrix(grad), _blas_matrix(x),
+                                                 grad_weight, grad_bias, parts)
         else:
             matmul.linear_grad_weight_blas(_blas_matrix(grad), _blas_matrix(x), grad_weight,
                                            grad_bias)

@@ -18,11 +18,11 @@ as one call each: the BLAS product plus the bias added (or summed) in the same k
 saves a kernel launch and its Python bookkeeping per layer.
 
 The `*_parts` kernels run the same products on several cores: BLAS stays on one thread and
-the rows of the output (or, for a gradient, the rows of the batch, each part summing its
-own slice) are split into `parts` blocks done in parallel with `prange`. Letting BLAS run
-threads of its own instead is fragile: its idle threads spin, waiting for work, and a
-product run next to another library's spinning threads (NumPy's BLAS, PyTorch's OpenMP,
-Numba's own parallel loops) took 45x longer (kernels/cpu/blas_threads.py).
+the rows of the output (or of the weight) are split into `parts` blocks done in parallel
+with `prange`. Letting BLAS run threads of its own instead is fragile: its idle threads
+spin, waiting for work, and a product run next to another library's spinning threads
+(NumPy's BLAS, Numba's own parallel loops) took up to 45x longer
+(kernels/cpu/blas_threads.py).
 """
 
 import numpy as np
@@ -149,24 +149,24 @@ def linear_blas_parts(x, weight_t, bias, out, parts):
 
 
 @parallel_kernel
-def linear_grad_weight_blas_parts(grad, x, grad_weight, grad_bias, partial):
-    """linear_grad_weight_blas on blocks of the batch rows, as many as `partial` (parts, m, k)
-    has room for: block p's grad[rows].T @ x[rows] is a partial sum of grad_weight, and the
-    partial sums are added in block order."""
-    parts = partial.shape[0]
+def linear_blas_column_parts(x, weight, bias, out, parts):
+    """linear_blas on blocks of the rows of weight (the columns of out), for a weight larger
+    than x: each block then packs only its share of weight for BLAS (the rows split packs
+    all of it in every block; 278 instead of 332 us for the MNIST MLP's first layer)."""
     for part in prange(parts):
-        first, stop = _block(part, parts, grad.shape[0])
-        linear_grad_weight_blas(grad[first:stop], x[first:stop], partial[part], grad_bias[:0])
-    sum_blocks(partial, grad_weight)
-    column_sums(grad, grad_bias)
+        first, stop = _block(part, parts, weight.shape[0])
+        block = np.empty((x.shape[0], stop - first), dtype=out.dtype)
+        bias_block = bias[first:stop] if bias.shape[0] else bias
+        linear_blas(x, weight[first:stop].T, bias_block, block)
+        out[:, first:stop] = block
 
 
-@kernel
-def sum_blocks(partial, out):
-    """out = partial[0] + partial[1] + ... (in that order) for partial (parts, m, k)."""
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            total = partial[0, i, j]
-            for part in range(1, partial.shape[0]):
-                total += partial[part, i, j]
-            out[i, j] = total
+@parallel_kernel
+def linear_grad_weight_blas_parts(grad, x, grad_weight, grad_bias, parts):
+    """linear_grad_weight_blas on blocks of the rows of grad_weight (and grad_bias): block
+    p needs grad's columns [first, stop), copied out first, as BLAS wants contiguous rows."""
+    for part in prange(parts):
+        first, stop = _block(part, parts, grad.shape[1])
+        columns = np.ascontiguousarray(grad[:, first:stop])
+        bias_block = grad_bias[first:stop] if grad_bias.shape[0] else grad_bias
+        linear_grad_weight_blas(columns, x, grad_weight[first:stop], bias_block)
