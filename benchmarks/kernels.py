@@ -74,7 +74,7 @@ def matmul() -> None:
         a = np.random.rand(n, n).astype(np.float32)
         b = np.random.rand(n, n).astype(np.float32)
         flops = 2 * n ** 3
-        reference = median_time(lambda a=a, b=b: a @ b, repeat=5)
+        reference = median_time(lambda a=a, b=b: a @ b, repeat=15)
         print(f"n={n:5d} numpy {flops / reference / 1e9:8.1f} GFLOP/s")
         views = (Strided(a.reshape(-1), (n, n), (n, 1), 0),
                  Strided(b.reshape(-1), (n, n), (n, 1), 0))
@@ -83,12 +83,12 @@ def matmul() -> None:
                 continue
             backend.matmul_kernel = kernel
             seconds = median_time(lambda views=views: backend.matmul(*views, np.float32),
-                                  repeat=3 if kernel != "blas" else 5)
+                                  repeat=3 if kernel != "blas" else 15)
             print(f"        {kernel:6s}{flops / seconds / 1e9:8.1f} GFLOP/s  "
                   f"{reference / seconds:6.3f} of numpy")
         if torch is not None:
             at, bt = torch.from_numpy(a), torch.from_numpy(b)
-            seconds = median_time(lambda at=at, bt=bt: at @ bt, repeat=5)
+            seconds = median_time(lambda at=at, bt=bt: at @ bt, repeat=15)
             print(f"        torch {flops / seconds / 1e9:8.1f} GFLOP/s  "
                   f"{reference / seconds:6.3f} of numpy")
 

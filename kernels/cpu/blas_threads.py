@@ -18,9 +18,12 @@ threads) took 8 ms instead of 0.17 ms.
 So BLAS itself stays on one thread, and the backend splits a product into `parts` blocks of
 rows, run in parallel by Numba's `prange` (kernels/cpu/matmul.py, the `*_parts` kernels):
 one pool of threads, Numba's, for every parallel kernel. On the (128, 784) @ (784, 256)
-product that is 327 us (two OpenBLAS threads: 284 us, one: 524 us), and next to NumPy's
-spinning threads 0.2 ms. The number of parts depends on the product's size and the core
-count only, so the same program on the same machine gives the same numbers on every run
+product that is 327 us (two OpenBLAS threads: 284 us, one: 524 us; for nn.Linear the
+backend splits whichever operand is larger, 278 us), and a (256, 256) product run between
+NumPy's takes 0.2 ms. (No scheme is immune on two cores: while another library's threads
+are busy, one block of a product can wait a few ms for its core.) The number of parts
+depends on the product's size and the core count only, so the same program on the same
+machine gives the same numbers on every run
 (blocks round differently from one whole product, as PyTorch's results also depend on its
 thread count). `tinygrad_edu.set_num_threads(n)` sets the core count used (1: no splits).
 
