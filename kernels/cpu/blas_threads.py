@@ -23,9 +23,9 @@ backend splits whichever operand is larger, 278 us), and a (256, 256) product ru
 NumPy's takes 0.2 ms. (No scheme is immune on two cores: while another library's threads
 are busy, one block of a product can wait a few ms for its core.) The number of parts
 depends on the product's size and the core count only, so the same program on the same
-machine gives the same numbers on every run
-(blocks round differently from one whole product, as PyTorch's results also depend on its
-thread count). `tinygrad_edu.set_num_threads(n)` sets the core count used (1: no splits).
+machine gives the same numbers on every run (blocks round differently from one whole
+product, as PyTorch's results also depend on its thread count).
+`tinygrad_edu.set_num_threads(n)` sets the core count used (1: no splits).
 
 Convolutions (and batched matmuls) call BLAS unsplit: below SMALL_FLOPS on one thread (the
 convolution kernels are parallel loops over samples themselves, and BLAS must not start
