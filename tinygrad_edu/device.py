@@ -103,9 +103,9 @@ def backend_for(d: device) -> Any:
 def set_num_threads(count: int) -> None:
     """Use at most `count` threads on the CPU: in Numba's parallel loops and in BLAS.
 
-    As in PyTorch, small work still runs on one thread: BLAS takes more than one thread only
-    for products from 128 x 64 x 128 on (kernels/cpu/blas_threads.py). On a machine busy
-    with other work, set_num_threads(1) is often fastest.
+    As in PyTorch, small work still runs on one thread: a matmul is split across threads
+    only from 128 x 64 x 128 on (kernels/cpu/blas_threads.py). On a machine busy with other
+    work, set_num_threads(1) is often fastest.
     """
     import numba
 
