@@ -308,7 +308,9 @@ class CPUBackend:
         if not self._blas_linear(dtype, n * m * k):
             return linear_by_parts(self, x, weight, bias)
         out = np.empty(n * m, dtype=dtype)
-        bias_array = _contiguous_copy(bias) if bias is not None else out[:0]
+        bias_array = out[:0] if bias is None else _flat(bias)
+        if bias_array is None:  # a strided bias (rare): a contiguous copy
+            bias_array = _contiguous_copy(bias)
         # in parallel: blocks of the rows of the larger operand, x's or weight's
         parts = self.blas_threads.matmul(n * m * k, max(n, m))
         if parts > 1 and m > n:
