@@ -278,16 +278,15 @@ class CPUBackend:
             return out
         use_blas = (self.matmul_kernel == "blas" and a.buffer.dtype == b.buffer.dtype == dtype
                     and dtype in (np.float32, np.float64))
-        if use_blas:
-            parts = self.blas_threads.matmul(n_batch * n * k * m, n)
         if use_blas and not batch:
+            parts = self.blas_threads.matmul(n * k * m, n)
             if parts > 1:  # blocks of a's rows in parallel: a must be row-major to slice
                 matmul.matmul_blas_2d_parts(_row_major(a), _blas_matrix(b), out.reshape(n, m),
                                             parts)
             else:
                 matmul.matmul_blas_2d(_blas_matrix(a), _blas_matrix(b), out.reshape(n, m))
             return out
-        if use_blas:
+        if use_blas:  # a batch of products: BLAS unsplit, all cores for large ones
             self.blas_threads.serial(n_batch * n * k * m)
         a_view = numpy_view(a)
         b_view = numpy_view(b)
