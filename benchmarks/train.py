@@ -5,14 +5,22 @@
 
 Every case trains the same model on the same data with the same loop, written once against
 the PyTorch API and run with `import tinygrad_edu as torch` or the real PyTorch. Figures are
-samples/s over full epochs after a warm-up epoch (medians of the epochs). Also printed: where
-tinygrad_edu's time goes (kernels, autograd bookkeeping, Python dispatch, allocation), the
+samples/s over full epochs after a warm-up epoch (medians of the epochs; the libraries take
+turns epoch by epoch, so that a change in the shared machine's load hits both). Also printed:
+where tinygrad_edu's time goes (kernels, autograd bookkeeping, Python dispatch, allocation), the
 peak memory of an MNIST-MLP epoch per library, whether memory grows across epochs, and the
 start-up: `import tinygrad_edu` and the first training step from an empty and a warm Numba
 cache (each in a new process, with NUMBA_CACHE_DIR pointing at a fresh folder).
 
 The NumPy floor is the same MLP's forward and backward written out by hand (BLAS matmuls, SGD
 with the same momentum): what a Python loop over the same kernels costs without autograd.
+
+The run starts by naming the BLAS kernels each library uses: tinygrad_edu and NumPy call
+OpenBLAS, PyTorch calls MKL. OpenBLAS picks its kernels for the CPU it finds, unless the
+environment variable OPENBLAS_CORETYPE picks them by hand (some machines set it, with
+OPENBLAS_L2_SIZE, to avoid bugs of old OpenBLAS builds; on an AVX-512 CPU, Haswell's kernels
+make the MNIST products ~1.5x slower). The README's figures are from
+`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/train.py`.
 """
 
 import argparse
@@ -82,30 +90,64 @@ def epoch(torch, model, optimizer, images, labels, batch_size: int) -> float:
     return time.perf_counter() - start
 
 
-def run_case(torch, case: dict, epochs: int) -> float:
+def setup(torch, case: dict) -> tuple:
+    """A fresh model and optimizer for `case`, seeded, after one warm-up epoch."""
     torch.manual_seed(0)
     model = case["model"](torch)
     if case["optimizer"] == "adam":
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     else:
         optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    images, labels = case["data"]
-    epoch(torch, model, optimizer, images, labels, case["batch"])  # warm-up
-    times = [epoch(torch, model, optimizer, images, labels, case["batch"]) for _ in range(epochs)]
-    batches = len(images) // case["batch"]
-    return batches * case["batch"] / statistics.median(times)
+    epoch(torch, model, optimizer, *case["data"], case["batch"])  # warm-up
+    return model, optimizer
 
 
-def best_of_threads(torch, case: dict, epochs: int) -> float:
-    """run_case at the library's default thread count and at one thread (which wins on a
-    busy 2-core machine), the better of the two: each library at its best."""
-    threads = torch.get_num_threads()
-    default = run_case(torch, case, epochs)
-    torch.set_num_threads(1)
-    try:
-        return max(default, run_case(torch, case, epochs))
-    finally:
-        torch.set_num_threads(threads)
+def compare(libraries: list, case: dict, rounds: int) -> dict:
+    """Samples/s of each library on `case`: `rounds` epochs each, the libraries taking turns
+    epoch by epoch (so a change in the machine's load hits all of them alike); medians. Run
+    at each library's default thread count and at one thread (which wins on a busy 2-core
+    machine); each library gets the better of the two."""
+    best = {}
+    for threads in (None, 1):
+        runs = {}
+        for torch in libraries:
+            default = torch.get_num_threads()
+            torch.set_num_threads(threads or default)
+            runs[torch] = (setup(torch, case), default, [])
+            torch.set_num_threads(default)
+        for _ in range(rounds):
+            for torch, ((model, optimizer), default, times) in runs.items():
+                torch.set_num_threads(threads or default)
+                times.append(epoch(torch, model, optimizer, *case["data"], case["batch"]))
+                torch.set_num_threads(default)
+        samples = len(case["data"][0]) // case["batch"] * case["batch"]
+        for torch, (_, _, times) in runs.items():
+            best[torch] = max(best.get(torch, 0.0), samples / statistics.median(times))
+    return best
+
+
+def blas_report(torch) -> str:
+    """Which BLAS kernels each library runs on this CPU (they differ: a fair comparison
+    names them)."""
+    import scipy.linalg.cython_blas  # noqa: F401  (loads SciPy's OpenBLAS, which Numba calls)
+    from threadpoolctl import threadpool_info
+    lines = []
+    for info in threadpool_info():
+        if info["user_api"] == "blas":
+            owner = "NumPy" if "numpy" in info["filepath"] else \
+                "SciPy (tinygrad_edu's, via Numba)" if "scipy" in info["filepath"] else \
+                info["filepath"]
+            lines.append(f"  {owner}: {info['internal_api']} {info['version']}, "
+                         f"{info.get('architecture')} kernels")
+    if torch is not None:
+        lines.append(f"  PyTorch: MKL, CPU capability {torch.backends.cpu.get_cpu_capability()}")
+    forced = [f"{name}={os.environ[name]}" for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+              if name in os.environ]
+    if forced:
+        lines.append(f"  note: {' '.join(forced)} is set, which picks OpenBLAS's kernels by "
+                     "hand; without it OpenBLAS picks the best for this CPU (to measure that: "
+                     "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/train.py)")
+    return "BLAS in this run:\n" + "\n".join(lines)
 
 
 def numpy_mlp_epoch(images, labels, sizes: tuple, batch_size: int, lr: float = 0.05,
@@ -259,7 +301,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer epochs and samples")
     args = parser.parse_args()
-    epochs = 1 if args.quick else 3
     mnist_count = 6000 if args.quick else 60000
     digits = load_digits()
     mnist = load_mnist(mnist_count)
@@ -267,18 +308,21 @@ def main() -> None:
     flat_mnist = (mnist[0].reshape(-1, 784), mnist[1])
     cases = [
         {"name": "digits MLP b32 SGD", "model": lambda t: mlp(t, (64, 128, 64, 10)),
-         "data": digits, "batch": 32, "optimizer": "sgd", "numpy": (64, 128, 64, 10)},
+         "data": digits, "batch": 32, "optimizer": "sgd", "numpy": (64, 128, 64, 10),
+         "rounds": 40},
         {"name": "digits MLP b128 SGD", "model": lambda t: mlp(t, (64, 128, 64, 10)),
-         "data": digits, "batch": 128, "optimizer": "sgd", "numpy": (64, 128, 64, 10)},
+         "data": digits, "batch": 128, "optimizer": "sgd", "numpy": (64, 128, 64, 10),
+         "rounds": 40},
         {"name": "digits MLP b32 Adam", "model": lambda t: mlp(t, (64, 128, 64, 10)),
-         "data": digits, "batch": 32, "optimizer": "adam"},
+         "data": digits, "batch": 32, "optimizer": "adam", "rounds": 40},
         {"name": "digits MLP b128 Adam", "model": lambda t: mlp(t, (64, 128, 64, 10)),
-         "data": digits, "batch": 128, "optimizer": "adam"},
+         "data": digits, "batch": 128, "optimizer": "adam", "rounds": 40},
         {"name": "MNIST MLP b128 SGD", "model": lambda t: mlp(t, (784, 256, 128, 10)),
-         "data": flat_mnist, "batch": 128, "optimizer": "sgd", "numpy": (784, 256, 128, 10)},
+         "data": flat_mnist, "batch": 128, "optimizer": "sgd", "numpy": (784, 256, 128, 10),
+         "rounds": 5},
         {"name": "MNIST LeNet b64 SGD", "model": lenet,
          "data": (mnist_images[0][: mnist_count // 4], mnist_images[1][: mnist_count // 4]),
-         "batch": 64, "optimizer": "sgd"},
+         "batch": 64, "optimizer": "sgd", "rounds": 5},
     ]
     import tinygrad_edu
     try:
@@ -286,22 +330,25 @@ def main() -> None:
     except ImportError:
         torch = None
     from threadpoolctl import threadpool_limits
-    print("samples/s (median of epochs after a warm-up); ratio = tinygrad_edu / other;")
-    print("each library (and NumPy's BLAS) at its best of default threads and one thread")
+    print(blas_report(torch))
+    print("samples/s (median of epochs after a warm-up; the libraries take turns epoch by epoch);")
+    print("ratio = tinygrad_edu / other; each library (and NumPy's BLAS) at its best of default")
+    print("threads and one thread")
     print(f"{'case':24s} {'tinygrad_edu':>13s} {'torch':>10s} {'ratio':>6s} {'numpy':>10s} "
           f"{'ratio':>6s}")
+    libraries = [tinygrad_edu] + ([torch] if torch is not None else [])
     for case in cases:
-        ours = best_of_threads(tinygrad_edu, case, epochs)
-        theirs = float("nan")
-        if torch is not None:
-            theirs = best_of_threads(torch, case, epochs)
+        rounds = 2 if args.quick else case["rounds"]
+        speed = compare(libraries, case, rounds)
+        ours = speed[tinygrad_edu]
+        theirs = speed.get(torch, float("nan"))
         line = f"{case['name']:24s} {ours:13.0f} {theirs:10.0f} {ours / theirs:6.2f}"
         if "numpy" in case:
             runs = [numpy_mlp_epoch(*case["data"], case["numpy"], case["batch"])
-                    for _ in range(epochs)]
+                    for _ in range(rounds)]
             with threadpool_limits(1):  # NumPy's BLAS on one thread, as for PyTorch above
                 runs_one = [numpy_mlp_epoch(*case["data"], case["numpy"], case["batch"])
-                            for _ in range(epochs)]
+                            for _ in range(rounds)]
             seconds = min(statistics.median(runs), statistics.median(runs_one))
             floor = (len(case["data"][0]) // case["batch"]) * case["batch"] / seconds
             line += f" {floor:10.0f} {ours / floor:6.2f}"

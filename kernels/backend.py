@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from kernels.ops import ADD, SUM
+from kernels.ops import ADD, RELU, SUM
 from kernels.strided import Buffer, Strided
 
 
@@ -88,8 +88,10 @@ class Backend(Protocol):
 
     # ---- nn.Linear: a matmul and its bias in one call (the MLP's hot path) ------------------
     # x (n, k) and weight (m, k) any strides, bias (m,) or None; the same dtype (float or int).
-    def linear(self, x: Strided, weight: Strided, bias: Strided | None) -> Buffer:
-        """A contiguous (n, m) buffer: out[i, j] = sum_p x[i, p] weight[j, p] + bias[j]."""
+    def linear(self, x: Strided, weight: Strided, bias: Strided | None,
+               relu: bool = False) -> Buffer:
+        """A contiguous (n, m) buffer: out[i, j] = sum_p x[i, p] weight[j, p] + bias[j], and
+        with relu, out[i, j] = max(out[i, j], 0) (as ops.RELU: nan stays nan)."""
         ...
 
     def linear_grad_weight(self, grad: Strided, x: Strided, with_bias: bool) -> tuple:
@@ -240,13 +242,16 @@ def transposed(x: Strided) -> Strided:
     return Strided(x.buffer, x.shape[::-1], x.strides[::-1], x.offset)
 
 
-def linear_by_parts(backend: Any, x: Strided, weight: Strided, bias: Strided | None) -> Buffer:
-    """Backend.linear as a matmul, then the bias added in place."""
+def linear_by_parts(backend: Any, x: Strided, weight: Strided, bias: Strided | None,
+                    relu: bool = False) -> Buffer:
+    """Backend.linear as a matmul, then the bias added and the relu applied in place."""
     out = backend.matmul(x, transposed(weight), x.buffer.dtype)
+    shape = (x.shape[0], weight.shape[0])
+    out_view = Strided(out, shape, (shape[1], 1), 0)
     if bias is not None:
-        shape = (x.shape[0], weight.shape[0])
-        out_view = Strided(out, shape, (shape[1], 1), 0)
         backend.zip(ADD, out_view, bias, out_view)
+    if relu:
+        backend.map(RELU, out_view, out_view)
     return out
 
 

@@ -137,10 +137,13 @@ class ReferenceBackend:
     def matmul(self, a: Strided, b: Strided, dtype: np.dtype) -> Buffer:
         return np.ascontiguousarray(np.matmul(view(a), view(b)), dtype=dtype).reshape(-1)
 
-    def linear(self, x: Strided, weight: Strided, bias: Strided | None) -> Buffer:
+    def linear(self, x: Strided, weight: Strided, bias: Strided | None,
+               relu: bool = False) -> Buffer:
         out = view(x) @ view(weight).T
         if bias is not None:
             out = out + view(bias)
+        if relu:
+            out = np.where(out < 0, 0, out)  # as ops.RELU: nan stays nan
         return np.ascontiguousarray(out, dtype=x.buffer.dtype).reshape(-1)
 
     def linear_grad_weight(self, grad: Strided, x: Strided, with_bias: bool) -> tuple:

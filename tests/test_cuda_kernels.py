@@ -484,6 +484,29 @@ def test_agrees_with_reference_backend(kind):
         assert_close(result, expected, f"reduce {name} vs reference")
 
 
+@pytest.mark.parametrize("relu", [False, True])
+def test_linear_and_its_weight_gradient_match_reference(relu):
+    """linear (with and without bias, with nn.Sequential's fused relu) and
+    linear_grad_weight on a transposed weight: the matmul and elementwise kernels composed."""
+    reference = ReferenceBackend()
+    x = values((3, 4), np.float32, seed=21)
+    weight, weight_base = make_view("transposed", (5, 4), np.float32, seed=22)
+    bias = values((5,), np.float32, seed=23)
+    grad = values((3, 5), np.float32, seed=24)
+    hosts = [layout(x, x, x.reshape(-1)), layout(weight, weight_base, weight_base.reshape(-1)),
+             layout(bias, bias, bias)]
+    devices = [device(x), mirror(weight, weight_base), device(bias)]
+    for with_bias in (True, False):
+        expected = reference.linear(hosts[0], hosts[1], hosts[2] if with_bias else None, relu)
+        got = backend.linear(devices[0], devices[1], devices[2] if with_bias else None, relu)
+        assert_close(flat(got, (3, 5)), expected.reshape(3, 5), f"linear {with_bias} {relu}")
+    grad_weight, grad_bias = backend.linear_grad_weight(device(grad), devices[0], True)
+    want_weight, want_bias = reference.linear_grad_weight(
+        layout(grad, grad, grad.reshape(-1)), hosts[0], True)
+    assert_close(flat(grad_weight, (5, 4)), want_weight.reshape(5, 4), "linear_grad_weight")
+    assert_close(flat(grad_bias, (5,)), want_bias, "linear grad_bias")
+
+
 # ---- convolution and max pooling, against the reference backend -----------------------------
 
 # (x shape, weight shape, stride, padding, dilation, groups, extra output rows/columns):

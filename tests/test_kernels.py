@@ -498,9 +498,9 @@ def test_linear_kernels_match_reference(dtype: type) -> None:
             bias, _ = strided_input(random_array((m,), dtype, rng), "offset")
             grad, _ = strided_input(random_array((n, m), dtype, rng), kind_w)
             what = f"{np.dtype(dtype).name} ({n}, {k}) x ({m}, {k}) {kind_x}/{kind_w}"
-            for b in (bias, None):
-                check_close(CPU.linear(x, weight, b), REFERENCE.linear(x, weight, b), dtype,
-                            f"linear {what} bias={b is not None}")
+            for b, relu in itertools.product((bias, None), (False, True)):
+                check_close(CPU.linear(x, weight, b, relu), REFERENCE.linear(x, weight, b, relu),
+                            dtype, f"linear {what} bias={b is not None} relu={relu}")
             for with_bias in (True, False):
                 got_w, got_b = CPU.linear_grad_weight(grad, x, with_bias)
                 want_w, want_b = REFERENCE.linear_grad_weight(grad, x, with_bias)
@@ -680,8 +680,9 @@ def test_matmul_and_linear_split_into_row_blocks_match_reference(monkeypatch, dt
         assert backend.blas_threads.matmul(n * k * m, max(n, m)) == 3  # linear splits
         check_close(backend.matmul(a, b, dtype), REFERENCE.matmul(a, b, dtype), dtype,
                     f"matmul {what}")
-        check_close(backend.linear(a, weight, bias), REFERENCE.linear(a, weight, bias), dtype,
-                    f"linear {what}")
+        for relu in (False, True):
+            check_close(backend.linear(a, weight, bias, relu),
+                        REFERENCE.linear(a, weight, bias, relu), dtype, f"linear {what} {relu}")
         got_w, got_b = backend.linear_grad_weight(grad, a, True)
         want_w, want_b = REFERENCE.linear_grad_weight(grad, a, True)
         check_close(got_w, want_w, dtype, f"linear_grad_weight {what}")

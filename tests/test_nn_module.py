@@ -256,6 +256,78 @@ def test_sequential():
         model[5]
 
 
+def _unfused(model: nn.Sequential, x: tg.Tensor) -> tg.Tensor:
+    """model's modules called one by one (no fusion: each module runs on its own)."""
+    for module in model:
+        x = module(x)
+    return x
+
+
+def test_sequential_fuses_linear_relu_with_the_same_numbers():
+    """A Linear then a ReLU runs as one node (ReluBackward0, straight to the Linear's
+    inputs); outputs and every gradient equal the modules run one by one, bit for bit."""
+    tg.manual_seed(3)
+    model = nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 4), nn.ReLU(inplace=True),
+                          nn.Linear(4, 3, bias=False), nn.ReLU(), nn.Linear(3, 2))
+    x = tg.randn(6, 5, requires_grad=True)
+    results = []
+    for run in (model, lambda x: _unfused(model, x)):
+        model.zero_grad()
+        x.grad = None
+        out = run(x)
+        (out * tg.arange(12.0).reshape(6, 2)).sum().backward()
+        results.append([out.detach().numpy().copy(), x.grad.numpy().copy()]
+                       + [p.grad.numpy().copy() for p in model.parameters()])
+        names = []
+        node = out.grad_fn
+        while node is not None and type(node).__name__ != "AccumulateGrad":
+            names.append(node.name())
+            node = node.next_functions[0][0]
+        results[-1].append(names)
+    fused, unfused = results
+    for got, want in zip(fused[:-1], unfused[:-1]):
+        assert np.array_equal(got, want)
+    assert (model[0](x).detach().numpy() < 0).any()  # the first relu has work to do
+    assert fused[-1] == ["AddmmBackward0", "ReluBackward0", "ReluBackward0", "ReluBackward0"]
+    # (an in-place relu_ records a CloneBackward0 before it here, which PyTorch does not)
+    assert [name for name in unfused[-1] if name != "CloneBackward0"] == [
+        "AddmmBackward0", "ReluBackward0", "MmBackward0", "ReluBackward0", "AddmmBackward0",
+        "ReluBackward0", "AddmmBackward0"]
+
+
+def test_sequential_does_not_fuse_past_hooks_or_subclasses():
+    """Hooks on the Linear or the ReLU, or a Linear subclass, keep the pair unfused: the
+    hooks run and see the Linear's own output, the subclass's forward is called."""
+    seen = []
+    linear, relu = nn.Linear(3, 2), nn.ReLU()
+    handle = linear.register_forward_hook(lambda module, args, out: seen.append(out) or out * 2)
+    x = tg.randn(4, 3)
+    out = nn.Sequential(linear, relu)(x)
+    assert len(seen) == 1
+    assert np.array_equal(out.detach().numpy(), np.maximum(seen[0].detach().numpy() * 2, 0))
+    handle.remove()
+    relu.register_forward_pre_hook(lambda module, args: seen.append("pre"))
+    nn.Sequential(linear, relu)(x)
+    assert seen[-1] == "pre"
+
+    class Shifted(nn.Linear):
+        def forward(self, input):
+            return super().forward(input) + 100.0
+
+    out = nn.Sequential(Shifted(3, 2), nn.ReLU())(x)
+    assert (out.detach().numpy() > 50).all()
+
+
+def test_fused_linear_relu_catches_an_in_place_change_of_its_output():
+    """The fused node saves its output (as ReLU does): changing it in place, then calling
+    backward, raises PyTorch's error."""
+    model = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+    out = model(tg.randn(4, 3))
+    out.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+
+
 def test_module_list_and_dict():
     layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(2)])
     layers.append(nn.ReLU())

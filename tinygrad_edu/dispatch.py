@@ -117,11 +117,13 @@ def matmul(a: "Tensor", b: "Tensor", dtype: dtypes.dtype) -> "Tensor":
     return _wrap(buffer, shape, dtype, a)
 
 
-def linear(x: "Tensor", weight: "Tensor", bias: "Tensor | None") -> "Tensor":
-    """x (n, k) @ weight (m, k)^T + bias (m,) -> (n, m), one backend call."""
+def linear(x: "Tensor", weight: "Tensor", bias: "Tensor | None",
+           relu: bool = False) -> "Tensor":
+    """x (n, k) @ weight (m, k)^T + bias (m,) -> (n, m), then max(., 0) if relu: one backend
+    call."""
     backend = x._storage.backend
     buffer = backend.linear(x._strided(), weight._strided(),
-                            bias._strided() if bias is not None else None)
+                            bias._strided() if bias is not None else None, relu)
     return _wrap(buffer, (x._shape[0], weight._shape[0]), x.dtype, x)
 
 

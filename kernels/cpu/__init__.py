@@ -301,11 +301,12 @@ class CPUBackend:
             matmul.matmul_tiled(a3, b3, out3)
         return out
 
-    def linear(self, x: Strided, weight: Strided, bias: Strided | None) -> Buffer:
+    def linear(self, x: Strided, weight: Strided, bias: Strided | None,
+               relu: bool = False) -> Buffer:
         dtype = x.buffer.dtype
         (n, k), m = x.shape, weight.shape[0]
         if not self._blas_linear(dtype, n * m * k):
-            return linear_by_parts(self, x, weight, bias)
+            return linear_by_parts(self, x, weight, bias, relu)
         out = np.empty(n * m, dtype=dtype)
         bias_array = out[:0] if bias is None else _flat(bias)
         if bias_array is None:  # a strided bias (rare): a contiguous copy
@@ -314,13 +315,13 @@ class CPUBackend:
         parts = self.blas_threads.matmul(n * m * k, max(n, m))
         if parts > 1 and m > n:
             matmul.linear_blas_column_parts(_blas_matrix(x), _row_major(weight), bias_array,
-                                            out.reshape(n, m), parts)
+                                            out.reshape(n, m), relu, parts)
         elif parts > 1:
             matmul.linear_blas_parts(_row_major(x), _blas_matrix(weight).T, bias_array,
-                                     out.reshape(n, m), parts)
+                                     out.reshape(n, m), relu, parts)
         else:
             matmul.linear_blas(_blas_matrix(x), _blas_matrix(weight).T, bias_array,
-                               out.reshape(n, m))
+                               out.reshape(n, m), relu)
         return out
 
     def linear_grad_weight(self, grad: Strided, x: Strided, with_bias: bool) -> tuple:

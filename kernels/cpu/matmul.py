@@ -15,7 +15,8 @@ All compute out[b, i, j] = sum_p a[b, i, p] * b[b, p, j] for every batch index b
 
 `linear_blas` and `linear_grad_weight_blas` are nn.Linear's forward and parameter gradients
 as one call each: the BLAS product plus the bias added (or summed) in the same kernel, which
-saves a kernel launch and its Python bookkeeping per layer.
+saves a kernel launch and its Python bookkeeping per layer. `linear_blas` can also apply a
+ReLU on the way (nn.Sequential runs a Linear followed by a ReLU as one op).
 
 The `*_parts` kernels run the same products on several cores: BLAS stays on one thread and
 the rows of the output (or of the weight) are split into `parts` blocks done in parallel
@@ -91,15 +92,18 @@ def matmul_blas_2d(a, b, out):
 
 
 @kernel
-def linear_blas(x, weight_t, bias, out):
-    """out = np.dot(x, weight_t) + bias: nn.Linear's forward in one call (a bias of length 0
-    adds nothing). weight_t is the transposed view of the (out, in) weight: Fortran-ordered,
-    which BLAS reads with a transpose flag."""
+def linear_blas(x, weight_t, bias, out, relu):
+    """out = np.dot(x, weight_t) + bias, then max(out, 0) if relu: nn.Linear's forward in one
+    call (a bias of length 0 adds nothing). weight_t is the transposed view of the (out, in)
+    weight: Fortran-ordered, which BLAS reads with a transpose flag."""
     np.dot(x, weight_t, out)
     for i in range(out.shape[0]):
         row = out[i]
         for j in range(bias.shape[0]):
             row[j] += bias[j]
+        if relu:
+            for j in range(row.shape[0]):
+                row[j] = 0 if row[j] < 0 else row[j]  # not `> 0`: nan stays nan, as PyTorch
 
 
 @kernel
@@ -141,15 +145,15 @@ def matmul_blas_2d_parts(a, b, out, parts):
 
 
 @parallel_kernel
-def linear_blas_parts(x, weight_t, bias, out, parts):
+def linear_blas_parts(x, weight_t, bias, out, relu, parts):
     """linear_blas on blocks of the rows of x (and out)."""
     for part in prange(parts):
         first, stop = _block(part, parts, x.shape[0])
-        linear_blas(x[first:stop], weight_t, bias, out[first:stop])
+        linear_blas(x[first:stop], weight_t, bias, out[first:stop], relu)
 
 
 @parallel_kernel
-def linear_blas_column_parts(x, weight, bias, out, parts):
+def linear_blas_column_parts(x, weight, bias, out, relu, parts):
     """linear_blas on blocks of the rows of weight (the columns of out), for a weight larger
     than x: each block then packs only its share of weight for BLAS (the rows split packs
     all of it in every block; 278 instead of 332 us for the MNIST MLP's first layer)."""
@@ -157,7 +161,7 @@ def linear_blas_column_parts(x, weight, bias, out, parts):
         first, stop = _block(part, parts, weight.shape[0])
         block = np.empty((x.shape[0], stop - first), dtype=out.dtype)
         bias_block = bias[first:stop] if bias.shape[0] else bias
-        linear_blas(x, weight[first:stop].T, bias_block, block)
+        linear_blas(x, weight[first:stop].T, bias_block, block, relu)
         out[:, first:stop] = block
 
 

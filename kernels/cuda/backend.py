@@ -274,8 +274,9 @@ class CUDABackend:
         return out
 
     # nn.Linear: the matmul kernel, then the bias added (or summed) by the elementwise ones
-    def linear(self, x: Strided, weight: Strided, bias: Strided | None) -> Buffer:
-        return linear_by_parts(self, x, weight, bias)
+    def linear(self, x: Strided, weight: Strided, bias: Strided | None,
+               relu: bool = False) -> Buffer:
+        return linear_by_parts(self, x, weight, bias, relu)
 
     def linear_grad_weight(self, grad: Strided, x: Strided, with_bias: bool) -> tuple:
         return linear_grad_weight_by_parts(self, grad, x, with_bias)

@@ -22,6 +22,16 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     One fused primitive (functions.Linear: a BLAS product with the bias added in place) on
     x seen as a matrix (-1, in_features), so any leading dims cost no extra product.
     """
+    return linear_relu(input, weight, bias, relu=False)
+
+
+def linear_relu(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                relu: bool = True) -> Tensor:
+    """relu(linear(input, weight, bias)) as one node and one kernel (relu=False: linear).
+
+    Not a PyTorch function: nn.Sequential calls it for a Linear followed by a ReLU. The
+    numbers are the same as the two ops'; the graph has one node fewer (see Sequential).
+    """
     if not input._shape or len(weight._shape) != 2 or input._shape[-1] != weight._shape[1]:
         rows = input.numel() // max(input.shape[-1], 1) if input.ndim else 1
         columns = input.shape[-1] if input.ndim else 1
@@ -34,10 +44,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                            f"{dtypes.cpp_type_name(other.dtype)}")
     dispatch.same_device("linear", input, weight, *([bias] if bias is not None else []))
     if len(input._shape) == 2:
-        return F.Linear.apply(input, weight, bias)
-    out = F.Linear.apply(input.reshape(-1, input.shape[-1]), weight, bias)
+        return F.Linear.apply(input, weight, bias, relu=relu)
+    out = F.Linear.apply(input.reshape(-1, input.shape[-1]), weight, bias, relu=relu)
     out = out.reshape(*input.shape[:-1], weight.shape[0])
-    if bias is not None:
+    if bias is not None or relu:
         return out  # PyTorch: ViewBackward0, as here
     return autograd.named(out, "SqueezeBackward4" if input.ndim == 1 else "UnsafeViewBackward0")
 

@@ -13,6 +13,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
+from tinygrad_edu.nn.functional.layers import linear_relu
+from tinygrad_edu.nn.modules.activation import ReLU
+from tinygrad_edu.nn.modules.linear import Linear
 from tinygrad_edu.nn.modules.module import Module, _addindent
 
 
@@ -25,7 +28,17 @@ def _index(index: Any, size: int, kind: str) -> int:
 
 
 class Sequential(Module):
-    """Apply the child modules one after the other: forward(x) = m_n(...m_2(m_1(x)))."""
+    """Apply the child modules one after the other: forward(x) = m_n(...m_2(m_1(x))).
+
+    One difference from PyTorch, on purpose: a Linear followed directly by a ReLU (both plain,
+    without hooks) runs as one fused op, `linear_relu`: one kernel adds the bias and applies
+    the ReLU to the product, and the graph gets one node (named ReluBackward0, as the ReLU's)
+    instead of two. The numbers are identical; what differs is the graph a learner inspects:
+    that node's next_functions lead straight to the Linear's input, weight and bias. This is
+    kernel fusion, what torch.compile does to such a pair; it makes a digits-MLP training
+    step ~5% faster (benchmarks/train.py). To see PyTorch's two nodes, call the modules
+    yourself: `relu(linear(x))`.
+    """
 
     def __init__(self, *args: Any) -> None:
         super().__init__()
@@ -102,9 +115,25 @@ class Sequential(Module):
         return module
 
     def forward(self, input: Any) -> Any:
-        for module in self:
-            input = module(input)
+        modules = tuple(self._modules.values())
+        index = 0
+        while index < len(modules):
+            module = modules[index]
+            if index + 1 < len(modules) and _fusable(module, modules[index + 1]):
+                input = linear_relu(input, module.weight, module.bias)
+                index += 2  # the ReLU is done
+            else:
+                input = module(input)
+                index += 1
         return input
+
+
+def _fusable(module: Module, after: Module) -> bool:
+    """Whether `module` then `after` may run as linear_relu: exactly a Linear and a ReLU (not
+    subclasses, which may change forward), and no forward hooks on either to be skipped."""
+    return (type(module) is Linear and type(after) is ReLU and not module._forward_hooks
+            and not module._forward_pre_hooks and not after._forward_hooks
+            and not after._forward_pre_hooks)
 
 
 class ModuleList(Module):
