@@ -260,6 +260,22 @@ def test_hook_on_a_leaf_can_change_the_gradient_and_be_removed() -> None:
     assert_values(y.grad, [3.0, 3.0], "after handle.remove()")
 
 
+def test_a_leaf_used_twice_has_one_node_and_its_hook_sees_the_sum() -> None:
+    """PyTorch keeps one AccumulateGrad node per leaf: both uses of x lead to it, the
+    gradients of the uses are summed first, and x's hook runs once, on the sum."""
+    x = tg.ones(2, requires_grad=True)
+    seen = []
+    x.register_hook(lambda grad: seen.append(values(grad)))
+    a, b = x * 2, x * 3
+    assert a.grad_fn.next_functions[0][0] is b.grad_fn.next_functions[0][0]
+    (a + b).sum().backward()
+    assert seen == [[5.0, 5.0]], f"hook calls: {seen}"
+    assert_values(x.grad, [5.0, 5.0], "x.grad")
+    del a, b  # no graph holds the node any more: a later graph gets a new one, which works
+    (x * 4).sum().backward()
+    assert seen[-1] == [4.0, 4.0] and values(x.grad) == [9.0, 9.0]
+
+
 def test_removing_the_first_of_two_leaf_hooks() -> None:
     x = tg.ones(2, requires_grad=True)
     handle = x.register_hook(lambda grad: grad * 10)

@@ -21,6 +21,7 @@ Differences from PyTorch, on purpose:
   next time an op uses it (`Tensor._refresh_view`, PyTorch's regenerated view grad_fn).
 """
 
+import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -228,7 +229,12 @@ class Function:
 
 
 class AccumulateGrad:
-    """The node at a leaf: adds the incoming gradient into `variable.grad`."""
+    """The node at a leaf: adds the incoming gradient into `variable.grad`.
+
+    One per leaf, shared by every use of the leaf while a graph holds it (the leaf keeps a
+    weak reference, `_accumulator`, as PyTorch does): gradients from all uses are summed
+    before the leaf's hooks run once on the sum.
+    """
 
     next_functions = ()
 
@@ -255,7 +261,12 @@ def _edge(tensor: Any) -> tuple:
     if not tensor._requires_grad:
         return (None, 0)
     if tensor.grad_fn is None:
-        return (AccumulateGrad(tensor), 0)
+        reference = tensor._accumulator
+        node = reference() if reference is not None else None
+        if node is None:  # no graph holds the leaf's node: a new one
+            node = AccumulateGrad(tensor)
+            tensor._accumulator = weakref.ref(node)
+        return (node, 0)
     return (tensor.grad_fn, tensor._output_nr)
 
 
@@ -374,7 +385,10 @@ def _accumulate(variable: Any, grad: Any, capture: dict | None, delivered: set) 
         if id(grad._storage) in delivered or not grad.is_contiguous():
             grad = grad.clone()
         delivered.add(id(grad._storage))
-        variable.grad = grad.detach()
+        # a gradient made by backward (grad mode off) has no history already; a hook's result
+        # may have some, which .grad must not keep
+        variable.grad = grad if grad.grad_fn is None and not grad._requires_grad \
+            else grad.detach()
     else:
         # PyTorch accumulates in place: a reference to .grad sees the new sum
         existing = variable.grad

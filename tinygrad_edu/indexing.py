@@ -119,7 +119,7 @@ def _split_key(key: tuple) -> tuple:
 
 def getitem(x: Any, key: Any) -> Any:
     if type(key) is slice and x._shape:  # x[a:b], the commonest key (a batch of rows)
-        return basic_slice(x, (key,))
+        return M.slice_rows(x, key)
     key = _normalize(key)
     if builtins.all(_is_basic(item) for item in key):
         return basic_slice(x, tuple(builtins.int(i) if isinstance(i, tensor_module.Tensor)

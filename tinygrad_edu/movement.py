@@ -226,13 +226,10 @@ def basic_index_geometry(shape: tuple, strides: tuple, offset: int, key: tuple) 
             continue
         size, stride = shape[dim], strides[dim]
         if isinstance(item, slice):
-            if item.step is not None and item.step <= 0:
-                raise ValueError("step must be greater than zero")
-            start, stop, step = item.indices(size)
-            length = builtins.max(0, (stop - start + step - 1) // step)
-            offset += start * stride if length else 0
+            length, step_stride, skipped = slice_geometry(item, size, stride)
+            offset += skipped
             new_shape.append(length)
-            new_strides.append(stride * step)
+            new_strides.append(step_stride)
         else:
             index = builtins.int(item)
             if not -size <= index < size:
@@ -243,8 +240,27 @@ def basic_index_geometry(shape: tuple, strides: tuple, offset: int, key: tuple) 
     return tuple(new_shape), tuple(new_strides), offset
 
 
+def slice_geometry(item: slice, size: int, stride: int) -> tuple:
+    """(length, stride, offset change) of a dim of `size` and `stride` sliced by `item`."""
+    if item.step is not None and item.step <= 0:
+        raise ValueError("step must be greater than zero")
+    start, stop, step = item.indices(size)
+    length = builtins.max(0, (stop - start + step - 1) // step)
+    return length, stride * step, start * stride if length else 0
+
+
 def basic_slice(x: Any, key: tuple) -> Any:
     return autograd.named(F.Slice.apply(x, window=_window(key)), _basic_index_name(key))
+
+
+def slice_rows(x: Any, item: slice) -> Any:
+    """x[item] for a slice of dim 0 (a batch of rows): with no gradient to track (x has no
+    history and needs none, or grad mode is off) just the view, no autograd node."""
+    if x._base is None and not x._requires_grad or not autograd._grad_enabled:
+        length, stride, skipped = slice_geometry(item, x._shape[0], x._strides[0])
+        return x._view_of((length,) + x._shape[1:], (stride,) + x._strides[1:],
+                          x._offset + skipped)
+    return basic_slice(x, (item,))
 
 
 def _basic_index_name(key: tuple) -> str:

@@ -75,8 +75,8 @@ class Tensor(TensorMath):
     """
 
     __slots__ = ("_storage", "_shape", "_strides", "_offset", "dtype", "_requires_grad",
-                 "grad", "grad_fn", "_output_nr", "_hooks", "_base", "_view_version", "__dict__",
-                 "__weakref__")
+                 "grad", "grad_fn", "_output_nr", "_hooks", "_base", "_view_version",
+                 "_accumulator", "__dict__", "__weakref__")
 
     def __init__(self, *args: Any, dtype: Any = None, device: Any = None) -> None:
         from tinygrad_edu import creation
@@ -107,6 +107,7 @@ class Tensor(TensorMath):
         tensor._output_nr = 0
         tensor._hooks = None
         tensor._base = None
+        tensor._accumulator = None
         return tensor
 
     def _view_of(self, shape: tuple, strides: tuple, offset: int) -> "Tensor":
@@ -122,6 +123,7 @@ class Tensor(TensorMath):
         tensor.grad_fn = None
         tensor._output_nr = 0
         tensor._hooks = None
+        tensor._accumulator = None
         tensor._base = self if self._base is None else self._base
         # the storage version this view's grad_fn describes (None: made without grad mode,
         # so it never takes its base's history; see _refresh_view)
@@ -142,6 +144,7 @@ class Tensor(TensorMath):
             self._output_nr = 0
             self._hooks = None
             self._base = None
+            self._accumulator = None
 
     def _strided(self) -> Strided:
         return Strided(self._storage.buffer, self._shape, self._strides, self._offset)
