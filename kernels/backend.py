@@ -118,19 +118,22 @@ class Backend(Protocol):
     # reduction "none", "sum" or "mean"; a row whose target is ignore_index counts for nothing.
     def cross_entropy_forward(self, x: Strided, target: Strided, reduction: str,
                               ignore_index: int, smoothing: float) -> tuple[Buffer, Buffer]:
-        """(loss, lse): for n: lse[n] = m + log(sum_c exp(x[n, c] - m)), m = max_c x[n, c];
-        t = target[n]; loss[n] = (1 - e) (lse[n] - x[n, t]) + e (lse[n] - mean_c x[n, c]),
-        0 where t == ignore_index. loss is a contiguous buffer of x's dtype: (N,) for "none",
-        else (1,) holding sum_n loss[n] ("sum") or that over the count of rows not ignored
-        ("mean": nan when every row is ignored). lse is a contiguous (N,) float64 buffer.
+        """(loss, probabilities): for n: lse[n] = m + log(sum_c exp(x[n, c] - m)), m =
+        max_c x[n, c]; t = target[n]; loss[n] = (1 - e) (lse[n] - x[n, t]) + e (lse[n] -
+        mean_c x[n, c]), 0 where t == ignore_index. loss is a contiguous buffer of x's dtype:
+        (N,) for "none", else (1,) holding sum_n loss[n] ("sum") or that over the count of
+        rows not ignored ("mean": nan when every row is ignored). probabilities is the
+        softmax exp(x[n, c] - lse[n]), a contiguous (N, C) float64 buffer, for backward.
         A target outside [0, C) that is not ignore_index raises IndexError("Target {t} is out
         of bounds.")."""
         ...
 
-    def cross_entropy_backward(self, x: Strided, target: Strided, lse: Buffer, grad: Strided,
-                               reduction: str, ignore_index: int, smoothing: float) -> Buffer:
-        """grad_x, a contiguous (N, C) buffer of x's dtype: for n, c:
-        grad_x[n, c] = (exp(x[n, c] - lse[n]) - e / C - (1 - e) [c == t]) * g[n], with
+    def cross_entropy_backward(self, probabilities: Strided, target: Strided, grad: Strided,
+                               reduction: str, ignore_index: int, smoothing: float,
+                               dtype: np.dtype) -> Buffer:
+        """grad_x, a contiguous (N, C) buffer of `dtype` (x's), from forward's probabilities
+        p (an (N, C) float64 view): for n, c:
+        grad_x[n, c] = (p[n, c] - e / C - (1 - e) [c == t]) * g[n], with
         g[n] = grad[n] ("none", grad (N,)), grad ("sum", grad 0-d) or grad / count ("mean"),
         and 0 in the rows where t == ignore_index."""
         ...

@@ -8,9 +8,11 @@ x is a strided buffer of logits; a row's C values are x[base + c * stride]; e = 
 import math
 
 
-def row_logsumexp(x, base, stride, classes):
-    """(lse, total) of one row: m = max_c x_c, lse = m + log(sum_c exp(x_c - m)) (no overflow
-    for large logits), total = sum_c x_c (for label smoothing's mean). In float64."""
+def row_softmax(x, base, stride, classes, probabilities, first):
+    """Softmax of one row into probabilities[first : first + C], and (lse, total):
+    m = max_c x_c, p_c = exp(x_c - m) / sum_c exp(x_c - m), lse = m + log(sum_c exp(x_c - m))
+    (no overflow for large logits), total = sum_c x_c (for label smoothing's mean). In
+    float64; one exp per element, kept for backward, which then needs no exp at all."""
     top = -math.inf
     for c in range(classes):
         top = max(top, float(x[base + c * stride]))
@@ -18,8 +20,13 @@ def row_logsumexp(x, base, stride, classes):
     total = 0.0
     for c in range(classes):
         value = float(x[base + c * stride])
-        exps += math.exp(value - top)
+        e = math.exp(value - top)
+        probabilities[first + c] = e
+        exps += e
         total += value
+    scale = 1.0 / exps
+    for c in range(classes):
+        probabilities[first + c] *= scale
     return top + math.log(exps), total
 
 
@@ -28,7 +35,7 @@ def row_loss(lse, target_logit, total, classes, smoothing):
     return (1.0 - smoothing) * (lse - target_logit) + smoothing * (lse - total / classes)
 
 
-def grad_element(logit, lse, is_target, classes, smoothing, grad):
-    """d loss / d x_c = (softmax_c - e / C - (1 - e) [c == t]) * grad, softmax_c from lse."""
+def grad_element(probability, is_target, classes, smoothing, grad):
+    """d loss / d x_c = (softmax_c - e / C - (1 - e) [c == t]) * grad."""
     hit = 1.0 - smoothing if is_target else 0.0
-    return (math.exp(logit - lse) - smoothing / classes - hit) * grad
+    return (probability - smoothing / classes - hit) * grad

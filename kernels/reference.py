@@ -165,9 +165,9 @@ class ReferenceBackend:
     # ---- cross entropy of logits x (N, C) and class indices target (N,), fused
     def cross_entropy_forward(self, x: Strided, target: Strided, reduction: str,
                               ignore_index: int, smoothing: float) -> tuple:
-        """(loss, lse): lse[n] = logsumexp(x[n]); loss[n] = (1 - e) (lse[n] - x[n, t])
-        + e (lse[n] - mean(x[n])), 0 where t == ignore_index; summed, or averaged over the
-        rows not ignored, unless reduction is "none"."""
+        """(loss, probabilities): lse[n] = logsumexp(x[n]); loss[n] = (1 - e) (lse[n] -
+        x[n, t]) + e (lse[n] - mean(x[n])), 0 where t == ignore_index; summed, or averaged
+        over the rows not ignored, unless reduction is "none"; the softmax exp(x - lse)."""
         logits = view(x).astype(np.float64)
         t = view(target)
         ignored = t == ignore_index
@@ -185,14 +185,16 @@ class ReferenceBackend:
         elif reduction == "mean":
             with np.errstate(all="ignore"):
                 loss = np.array([loss.sum() / (~ignored).sum()])
-        return loss.astype(x.buffer.dtype), np.ascontiguousarray(lse)
+        probabilities = np.exp(logits - lse[:, None])
+        return loss.astype(x.buffer.dtype), np.ascontiguousarray(probabilities).reshape(-1)
 
-    def cross_entropy_backward(self, x: Strided, target: Strided, lse: Buffer, grad: Strided,
-                               reduction: str, ignore_index: int, smoothing: float) -> Buffer:
+    def cross_entropy_backward(self, probabilities: Strided, target: Strided, grad: Strided,
+                               reduction: str, ignore_index: int, smoothing: float,
+                               dtype: np.dtype) -> Buffer:
         """grad_x[n, c] = (softmax(x[n])[c] - e / C - (1 - e) [c == t]) * g[n], g[n] =
         grad[n], grad, or grad / (rows not ignored); 0 in ignored rows."""
-        logits = view(x).astype(np.float64)
-        n, classes = logits.shape
+        softmax = view(probabilities)
+        n, classes = softmax.shape
         t = view(target)
         ignored = t == ignore_index
         g = np.broadcast_to(view(grad).astype(np.float64), (n,))
@@ -201,9 +203,9 @@ class ReferenceBackend:
                 g = g / (~ignored).sum()
         onehot = np.zeros((n, classes))
         onehot[np.arange(n), np.where(ignored, 0, t)] = 1.0
-        out = (np.exp(logits - lse[:, None]) - smoothing / classes - (1 - smoothing) * onehot)
+        out = (softmax - smoothing / classes - (1 - smoothing) * onehot)
         out = np.where(ignored[:, None], 0.0, out * g[:, None])
-        return np.ascontiguousarray(out, dtype=x.buffer.dtype).reshape(-1)
+        return np.ascontiguousarray(out, dtype=dtype).reshape(-1)
 
     # ---- optimizer updates: the definition, op by op in PyTorch's order. Every buffer is
     # flat, contiguous, of the parameter's float dtype and length, updated in place; scalars

@@ -290,6 +290,9 @@ def test_sequential_fuses_linear_relu_with_the_same_numbers():
     assert (model[0](x).detach().numpy() < 0).any()  # the first relu has work to do
     assert fused[-1] == ["AddmmBackward0", "ReluBackward0", "ReluBackward0", "ReluBackward0"]
     # (an in-place relu_ records a CloneBackward0 before it here, which PyTorch does not)
+    # on more than two dims the pair is not fused: the ReLU follows the Linear's reshape
+    pair = nn.Sequential(nn.Linear(5, 3), nn.ReLU())
+    assert pair(tg.randn(2, 6, 5)).grad_fn.next_functions[0][0].name() == "ViewBackward0"
     assert [name for name in unfused[-1] if name != "CloneBackward0"] == [
         "AddmmBackward0", "ReluBackward0", "MmBackward0", "ReluBackward0", "AddmmBackward0",
         "ReluBackward0", "AddmmBackward0"]

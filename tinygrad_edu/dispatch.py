@@ -173,19 +173,23 @@ def scalar_strided(value: Any, like: "Tensor", dtype: dtypes.dtype) -> Strided:
 
 def cross_entropy_forward(x: "Tensor", target: "Tensor", reduction: str, ignore_index: int,
                           smoothing: float) -> tuple:
-    """(loss, lse) of logits x (N, C) and class indices target (N,): loss (N,) for
-    reduction 'none', else 0-d; lse[n] = logsumexp(x[n]) in float64 (backend.py)."""
+    """(loss, probabilities) of logits x (N, C) and class indices target (N,): loss (N,) for
+    reduction 'none', else 0-d; probabilities the softmax of each row, (N, C) float64, for
+    backward (backend.py)."""
     same_device("cross_entropy", x, target)
-    loss, lse = x._storage.backend.cross_entropy_forward(
+    loss, probabilities = x._storage.backend.cross_entropy_forward(
         x._strided(), target._strided(), reduction, ignore_index, smoothing)
     shape = x._shape[:1] if reduction == "none" else ()
-    return _wrap(loss, shape, x.dtype, x), _wrap(lse, x._shape[:1], dtypes.float64, x)
+    return (_wrap(loss, shape, x.dtype, x),
+            _wrap(probabilities, x._shape, dtypes.float64, x))
 
 
-def cross_entropy_backward(x: "Tensor", target: "Tensor", lse: "Tensor", grad: "Tensor",
-                           reduction: str, ignore_index: int, smoothing: float) -> "Tensor":
-    """d(cross entropy)/dx, a new (N, C) tensor of x's dtype (backend.py)."""
-    buffer = x._storage.backend.cross_entropy_backward(
-        x._strided(), target._strided(), lse._storage.buffer, grad._strided(), reduction,
-        ignore_index, smoothing)
-    return _wrap(buffer, x._shape, x.dtype, x)
+def cross_entropy_backward(probabilities: "Tensor", target: "Tensor", grad: "Tensor",
+                           reduction: str, ignore_index: int, smoothing: float,
+                           dtype: dtypes.dtype) -> "Tensor":
+    """d(cross entropy)/dx from forward's probabilities, a new (N, C) tensor of `dtype`
+    (backend.py)."""
+    buffer = probabilities._storage.backend.cross_entropy_backward(
+        probabilities._strided(), target._strided(), grad._strided(), reduction,
+        ignore_index, smoothing, dtype.numpy)
+    return _wrap(buffer, probabilities._shape, dtype, probabilities)

@@ -364,36 +364,37 @@ class CPUBackend:
     # ---- cross entropy of logits (N, C) and class indices (N,), fused (kernels/cpu/loss.py)
     def cross_entropy_forward(self, x: Strided, target: Strided, reduction: str,
                               ignore_index: int, smoothing: float) -> tuple:
-        """(loss, lse): loss (N,) or (1,) of x's dtype, lse (N,) float64 (backend.py)."""
+        """(loss, probabilities): loss (N,) or (1,) of x's dtype, the softmax (N, C) float64
+        (backend.py)."""
         if _half(x):
             return self._numpy.cross_entropy_forward(x, target, reduction, ignore_index,
                                                      smoothing)
         rows, classes = x.shape
         code = loss.REDUCTIONS[reduction]
         out = np.empty(rows if code == 0 else 1, dtype=x.buffer.dtype)
-        lse = np.empty(rows, dtype=np.float64)
+        probabilities = np.empty(rows * classes, dtype=np.float64)
         bad = loss.cross_entropy_forward(
             x.buffer, x.offset, x.strides[0], x.strides[1], target.buffer, target.offset,
             target.strides[0], rows, classes, int(ignore_index), float(smoothing), code, out,
-            lse)
+            probabilities)
         if bad >= 0:
             raise IndexError(f"Target {target.buffer[target.offset + bad * target.strides[0]]}"
                              " is out of bounds.")
-        return out, lse
+        return out, probabilities
 
-    def cross_entropy_backward(self, x: Strided, target: Strided, lse: Buffer, grad: Strided,
-                               reduction: str, ignore_index: int, smoothing: float) -> Buffer:
-        """grad_x, a contiguous (N, C) buffer of x's dtype (backend.py)."""
-        if _half(x):
-            return self._numpy.cross_entropy_backward(x, target, lse, grad, reduction,
-                                                      ignore_index, smoothing)
-        rows, classes = x.shape
-        out = np.empty(rows * classes, dtype=x.buffer.dtype)
+    def cross_entropy_backward(self, probabilities: Strided, target: Strided, grad: Strided,
+                               reduction: str, ignore_index: int, smoothing: float,
+                               dtype: np.dtype) -> Buffer:
+        """grad_x, a contiguous (N, C) buffer of `dtype` (backend.py)."""
+        if _half(grad):
+            return self._numpy.cross_entropy_backward(probabilities, target, grad, reduction,
+                                                      ignore_index, smoothing, dtype)
+        rows, classes = probabilities.shape
+        out = np.empty(rows * classes, dtype=dtype)
         loss.cross_entropy_backward(
-            x.buffer, x.offset, x.strides[0], x.strides[1], target.buffer, target.offset,
-            target.strides[0], lse, grad.buffer, grad.offset,
-            grad.strides[0] if grad.shape else 0, rows, classes, int(ignore_index),
-            float(smoothing), loss.REDUCTIONS[reduction], out)
+            _contiguous_copy(probabilities), target.buffer, target.offset,
+            target.strides[0], grad.buffer, grad.offset, grad.strides[0] if grad.shape else 0,
+            rows, classes, int(ignore_index), float(smoothing), loss.REDUCTIONS[reduction], out)
         return out
 
     # ---- convolution and max pooling (kernels/cpu/conv.py): x (N, C, H, W) views

@@ -1,6 +1,8 @@
 """How the CPU backend spreads a BLAS product over the cores.
 
-Measured on the 2-core machines this project runs on (medians of many calls):
+Measured on the 2-core machines this project runs on (medians of many calls, with OpenBLAS's
+Haswell kernels, which OPENBLAS_CORETYPE picks there; its AVX-512 kernels, which it picks by
+itself on these CPUs, are ~1.5x faster on the larger products, and the same split pays):
 
     product                    machine idle       1 other busy process   2 other busy processes
                                1 thread 2 threads 1 thread 2 threads    1 thread 2 threads

@@ -124,15 +124,20 @@ class CUDABackend:
 
     def to_numpy(self, x: Strided) -> np.ndarray:
         _require_device("to_numpy", x.buffer)
-        size = numel(x.shape)
-        if size == 0:
+        if numel(x.shape) == 0:
             return np.empty(x.shape, dtype=x.buffer.dtype)
+        # gathered on the device first if strided, then one copy of exactly its elements
+        return self._contiguous(x).copy_to_host().reshape(x.shape)
+
+    def _contiguous(self, x: Strided) -> Buffer:
+        """x's elements in row-major order as a flat device buffer (a slice when they already
+        are, else a gathered copy)."""
+        size = numel(x.shape)
         if is_contiguous(x.shape, x.strides):
-            flat = x.buffer[x.offset:x.offset + size]
-        else:  # gather on the device first, then one copy of exactly `size` elements
-            flat = self.empty(size, x.buffer.dtype)
-            self.copy(x, Strided(flat, x.shape, contiguous_strides(x.shape), 0))
-        return flat.copy_to_host().reshape(x.shape)
+            return x.buffer[x.offset:x.offset + size]
+        flat = self.empty(size, x.buffer.dtype)
+        self.copy(x, Strided(flat, x.shape, contiguous_strides(x.shape), 0))
+        return flat
 
     # ---- elementwise -------------------------------------------------------------------------
     def map(self, op: int, x: Strided, out: Strided) -> None:
@@ -328,27 +333,29 @@ class CUDABackend:
         rows, classes = _ints(x.shape)
         code = REDUCTIONS[reduction]
         out = self.empty(rows if code == 0 else 1, x.buffer.dtype)
-        lse = self.empty(rows, np.float64)
+        probabilities = self.empty(rows * classes, np.float64)
         totals = self.full(2, 0.0, np.float64)  # (sum of losses, count of rows not ignored)
         bad = self.full(1, rows, np.int64)  # the first row with a bad target, or rows
         if rows > 0:
             loss.cross_entropy_rows_kernel[blocks_for(rows), THREADS_PER_BLOCK](
                 x.buffer, int(x.offset), int(x.strides[0]), int(x.strides[1]), target.buffer,
                 int(target.offset), int(target.strides[0]), rows, classes, int(ignore_index),
-                float(smoothing), code, out, lse, totals, bad)
+                float(smoothing), code, out, probabilities, totals, bad)
         if code != 0:
             loss.cross_entropy_total_kernel[1, 1](totals, code, out)
         first_bad = int(bad.copy_to_host()[0])  # the one host read: a GPU cannot raise
         if first_bad < rows:
             value = target.buffer[target.offset + first_bad * target.strides[0]]
             raise IndexError(f"Target {int(value)} is out of bounds.")
-        return out, lse
+        return out, probabilities
 
-    def cross_entropy_backward(self, x: Strided, target: Strided, lse: Buffer, grad: Strided,
-                               reduction: str, ignore_index: int, smoothing: float) -> Buffer:
-        _require_device("cross_entropy_backward", x.buffer, target.buffer, lse, grad.buffer)
-        rows, classes = _ints(x.shape)
-        out = self.empty(rows * classes, x.buffer.dtype)
+    def cross_entropy_backward(self, probabilities: Strided, target: Strided, grad: Strided,
+                               reduction: str, ignore_index: int, smoothing: float,
+                               dtype: np.dtype) -> Buffer:
+        _require_device("cross_entropy_backward", probabilities.buffer, target.buffer,
+                        grad.buffer)
+        rows, classes = _ints(probabilities.shape)
+        out = self.empty(rows * classes, dtype)
         if rows * classes == 0:
             return out
         t_args = (target.buffer, int(target.offset), int(target.strides[0]))
@@ -360,9 +367,9 @@ class CUDABackend:
         else:
             scale = self.full(1, 1.0, np.float64)
         loss.cross_entropy_grad_kernel[blocks_for(rows * classes), THREADS_PER_BLOCK](
-            x.buffer, int(x.offset), int(x.strides[0]), int(x.strides[1]), *t_args, lse,
-            grad.buffer, int(grad.offset), int(grad.strides[0]) if grad.shape else 0, scale,
-            rows, classes, int(ignore_index), float(smoothing), out)
+            self._contiguous(probabilities), *t_args, grad.buffer, int(grad.offset),
+            int(grad.strides[0]) if grad.shape else 0, scale, rows, classes,
+            int(ignore_index), float(smoothing), out)
         return out
 
     # ---- convolution and max pooling (kernels/cuda/conv.py): x (N, C, H, W) views --------

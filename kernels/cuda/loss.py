@@ -3,7 +3,8 @@
 x is an (N, C) strided view of logits, x[x0 + n * xr + c * xc]; target an (N,) int64 view,
 target[t0 + n * ts]; e = label smoothing; all arithmetic in float64, as on the CPU.
 
-Forward runs one thread per row (rows are short, C ~ 10): the row's lse and loss, and for the
+Forward runs one thread per row (rows are short, C ~ 10): the row's softmax (kept for
+backward), lse and loss, and for the
 "sum" and "mean" reductions an atomic add of the loss and of 1 (the count) into `totals`;
 then one thread writes loss[0] = total (or total / count). A bad target cannot raise on the
 GPU: its row records itself in `bad` (atomic min, so the first bad row wins) and the host
@@ -16,21 +17,21 @@ from numba import cuda
 
 from kernels import loss_math
 
-row_logsumexp = cuda.jit(device=True)(loss_math.row_logsumexp)
+row_softmax = cuda.jit(device=True)(loss_math.row_softmax)
 row_loss = cuda.jit(device=True)(loss_math.row_loss)
 grad_element = cuda.jit(device=True)(loss_math.grad_element)
 
 
 @cuda.jit
 def cross_entropy_rows_kernel(x, x0, xr, xc, target, t0, ts, rows, classes, ignore_index,
-                              smoothing, reduction, loss, lse, totals, bad):
-    """for n: m = max_c x[n, c]; lse[n] = m + log(sum_c exp(x[n, c] - m)); row loss
-    (1 - e)(lse[n] - x[n, t]) + e (lse[n] - mean_c x[n, c]) (0 if t == ignore_index) into
-    loss[n] (reduction 0), else added to totals[0] and the count to totals[1]."""
+                              smoothing, reduction, loss, probabilities, totals, bad):
+    """for n: m = max_c x[n, c]; lse = m + log(sum_c exp(x[n, c] - m)); the softmax
+    exp(x[n, c] - lse) into probabilities[n * C + c]; row loss (1 - e)(lse - x[n, t]) +
+    e (lse - mean_c x[n, c]) (0 if t == ignore_index) into loss[n] (reduction 0), else
+    added to totals[0] and the count to totals[1]."""
     for n in range(cuda.grid(1), rows, cuda.gridsize(1)):
         base = x0 + n * xr
-        row_lse, row_total = row_logsumexp(x, base, xc, classes)
-        lse[n] = row_lse
+        row_lse, row_total = row_softmax(x, base, xc, classes, probabilities, n * classes)
         t = target[t0 + n * ts]
         value = 0.0
         counted = 0.0
@@ -60,10 +61,10 @@ def cross_entropy_total_kernel(totals, reduction, loss):
 
 
 @cuda.jit
-def cross_entropy_grad_kernel(x, x0, xr, xc, target, t0, ts, lse, grad, g0, gs, scale, rows,
+def cross_entropy_grad_kernel(probabilities, target, t0, ts, grad, g0, gs, scale, rows,
                               classes, ignore_index, smoothing, out):
-    """for n, c: out[n * C + c] = (exp(x[n, c] - lse[n]) - e / C - (1 - e) [c == t]) * g,
-    g = grad[g0 + n * gs] * scale[0]; 0 in the rows where t == ignore_index."""
+    """for n, c: out[n * C + c] = (p[n * C + c] - e / C - (1 - e) [c == t]) * g, p the
+    softmax forward kept, g = grad[g0 + n * gs] * scale[0]; 0 in rows where t is ignored."""
     for i in range(cuda.grid(1), rows * classes, cuda.gridsize(1)):
         n = i // classes
         c = i - n * classes
@@ -71,7 +72,7 @@ def cross_entropy_grad_kernel(x, x0, xr, xc, target, t0, ts, lse, grad, g0, gs, 
         if t == ignore_index:
             out[i] = 0.0
         else:
-            out[i] = grad_element(x[x0 + n * xr + c * xc], lse[n], c == t, classes, smoothing,
+            out[i] = grad_element(probabilities[i], c == t, classes, smoothing,
                                   grad[g0 + n * gs] * scale[0])
 
 

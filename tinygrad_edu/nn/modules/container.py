@@ -17,6 +17,7 @@ from tinygrad_edu.nn.functional.layers import linear_relu
 from tinygrad_edu.nn.modules.activation import ReLU
 from tinygrad_edu.nn.modules.linear import Linear
 from tinygrad_edu.nn.modules.module import Module, _addindent
+from tinygrad_edu.tensor import Tensor
 
 
 def _index(index: Any, size: int, kind: str) -> int:
@@ -119,7 +120,7 @@ class Sequential(Module):
         index = 0
         while index < len(modules):
             module = modules[index]
-            if index + 1 < len(modules) and _fusable(module, modules[index + 1]):
+            if index + 1 < len(modules) and _fusable(module, modules[index + 1], input):
                 input = linear_relu(input, module.weight, module.bias)
                 index += 2  # the ReLU is done
             else:
@@ -128,12 +129,15 @@ class Sequential(Module):
         return input
 
 
-def _fusable(module: Module, after: Module) -> bool:
-    """Whether `module` then `after` may run as linear_relu: exactly a Linear and a ReLU (not
-    subclasses, which may change forward), and no forward hooks on either to be skipped."""
+def _fusable(module: Module, after: Module, input: Any) -> bool:
+    """Whether `module` then `after` may run as linear_relu on `input`: exactly a Linear and
+    a ReLU (not subclasses, which may change forward), no forward hooks on either to be
+    skipped, and a matrix input (a batch of rows; on more dims the output's node would be
+    a reshape's, not ReluBackward0)."""
     return (type(module) is Linear and type(after) is ReLU and not module._forward_hooks
             and not module._forward_pre_hooks and not after._forward_hooks
-            and not after._forward_pre_hooks)
+            and not after._forward_pre_hooks and isinstance(input, Tensor)
+            and len(input._shape) == 2)
 
 
 class ModuleList(Module):
