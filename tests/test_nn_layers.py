@@ -103,6 +103,21 @@ def test_linear_gradcheck():
     check_gradients(lambda x, w, b: F.linear(x, w, b), randn(3, 4), randn(2, 4), randn(2))
 
 
+def test_fused_linear_relu_gradcheck_and_pytorch(torch):
+    """nn.Sequential's fused Linear + ReLU: gradcheck (no pre-activation near 0, where relu
+    has no derivative), and a Sequential with it against PyTorch's."""
+    from tinygrad_edu.nn.functional.layers import linear_relu
+    rng = np.random.default_rng(8)
+    x, weight, bias = (rng.standard_normal(shape) for shape in ((6, 4), (5, 4), (5,)))
+    pre = x @ weight.T + bias
+    assert (pre < 0).any() and (pre > 0).any() and np.abs(pre).min() > 1e-3
+    check_gradients(lambda x, w, b: linear_relu(x, w, b), x, weight, bias)
+    check_gradients(lambda x, w: linear_relu(x, w), x, weight)
+    compare_module(torch, nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 3)),
+                   torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.ReLU(),
+                                       torch.nn.Linear(5, 3)), randn(7, 4))
+
+
 # ---------------------------------------------------------------------------- convolution
 
 CONV2D_CASES = [

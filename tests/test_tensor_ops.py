@@ -1216,6 +1216,26 @@ def test_views_share_storage(device: str, name: str) -> None:
             f"expected {view.numel()}")
 
 
+@on_devices
+def test_a_batch_of_rows_is_a_view_like_numpys(device: str) -> None:
+    """x[a:b:c] on a tensor with no autograd history (the training loop's batches, taken
+    without an autograd node) and on one that requires grad (a SliceBackward0 node)."""
+    array = np.arange(30.0).reshape(10, 3)
+    x = tg.tensor(array, device=device)
+    for key in [slice(2, 7), slice(1, 9, 3), slice(-4, None), slice(None, -8), slice(8, 100),
+                slice(7, 2), slice(None)]:
+        rows = x[key]
+        assert rows._storage is x._storage and rows.grad_fn is None, f"{key}: not a view"
+        assert_close(rows, array[key], f"x[{key}] on {device}")
+        assert rows.stride() == tuple(s // 8 for s in array[key].strides), f"{key}: strides"
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        x[::-1]
+    w = tg.ones(4, 2, requires_grad=True, device=device)
+    assert w[1:3].grad_fn.name() == "SliceBackward0"
+    with tg.no_grad():
+        assert not w[1:3].requires_grad and w[1:3].grad_fn is None
+
+
 def test_view_errors_and_copies() -> None:
     x = tg.arange(6.0).view(2, 3)
     with pytest.raises(RuntimeError, match="view size is not compatible"):

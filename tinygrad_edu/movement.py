@@ -256,7 +256,7 @@ def basic_slice(x: Any, key: tuple) -> Any:
 def slice_rows(x: Any, item: slice) -> Any:
     """x[item] for a slice of dim 0 (a batch of rows): with no gradient to track (x has no
     history and needs none, or grad mode is off) just the view, no autograd node."""
-    if x._base is None and not x._requires_grad or not autograd._grad_enabled:
+    if (x._base is None and not x._requires_grad) or not autograd._grad_enabled:
         length, stride, skipped = slice_geometry(item, x._shape[0], x._strides[0])
         return x._view_of((length,) + x._shape[1:], (stride,) + x._strides[1:],
                           x._offset + skipped)
