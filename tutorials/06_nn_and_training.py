@@ -91,6 +91,24 @@ same = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
 print("the Sequential has as many:", sum(p.numel() for p in same.parameters()))
 
 # %% [markdown]
+# One thing this library's `nn.Sequential` does that PyTorch's does not: a `Linear` followed
+# by a `ReLU` runs as one **fused** op. One kernel does the product, adds the bias and applies
+# the ReLU, and the graph gets one node instead of two; fewer nodes means less Python per
+# training step (~5% on a small MLP). The numbers are exactly the same. Calling the modules one
+# by one gives PyTorch's graph:
+
+# %%
+x = torch.randn(4, 64)
+fused, by_modules = same(x), same[2](same[1](same[0](x)))
+print("same numbers:", torch.equal(fused, by_modules))
+for label, y in (("fused", fused), ("module by module", by_modules)):
+    chain, node = [], y.grad_fn
+    while node is not None and node.next_functions:
+        chain.append(node.name())
+        node = node.next_functions[0][0]
+    print(f"{label:>16}: {' <- '.join(chain)}")
+
+# %% [markdown]
 # ## 3. Losses
 #
 # For regression, the mean squared error $\frac{1}{N}\sum (\hat y - y)^2$. For classification
