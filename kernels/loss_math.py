@@ -15,7 +15,9 @@ def row_softmax(x, base, stride, classes, probabilities, first):
     float64; one exp per element, kept for backward, which then needs no exp at all."""
     top = -math.inf
     for c in range(classes):
-        top = max(top, float(x[base + c * stride]))
+        value = float(x[base + c * stride])
+        if value > top:  # top = max(top, value); Numba's built-in CUDA target has no max()
+            top = value
     exps = 0.0
     total = 0.0
     for c in range(classes):

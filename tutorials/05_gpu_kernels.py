@@ -99,10 +99,13 @@ print("thread  :", thread_of.copy_to_host().tolist())
 #
 # ```python
 # @cuda.jit
-# def map_contiguous_kernel(op, x, x_offset, out, out_offset, size):
+# def map_contiguous(op, x, x_offset, out, out_offset, size):
 #     for i in range(cuda.grid(1), size, cuda.gridsize(1)):
-#         store_unary(op, x[x_offset + i], out, out_offset + i)
+#         store_unary(op, load(x[x_offset + i]), out, out_offset + i)
 # ```
+#
+# (`map_kernels(load)` makes this kernel twice: `map_contiguous_kernel` loads each value as it
+# is, `map_contiguous_half_kernel` widens float16 inputs to float32 first.)
 #
 # We launch it ourselves with a deliberately small grid (2 blocks of 4 threads for 20
 # elements), then record which thread handles which element with a twin of the loop.

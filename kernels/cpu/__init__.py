@@ -346,17 +346,23 @@ class CPUBackend:
 
     # ---- indexing
     def take(self, buffer: Buffer, positions: Strided, dtype: np.dtype) -> Buffer:
+        if buffer.dtype == _HALF or np.dtype(dtype) == _HALF:
+            return self._numpy.take(buffer, positions, dtype)
         flat_positions = _contiguous_copy(positions)
         out = np.empty(flat_positions.shape[0], dtype=dtype)
         indexing.take(buffer, flat_positions, out)
         return out
 
     def index_add(self, buffer: Buffer, positions: Strided, source: Strided) -> None:
+        if buffer.dtype == _HALF or _half(source):
+            return self._numpy.index_add(buffer, positions, source)
         flat_positions = _contiguous_copy(positions)
         source_flat = _contiguous_copy(source, positions.shape)
         indexing.index_add(buffer, flat_positions, source_flat)
 
     def index_put(self, buffer: Buffer, positions: Strided, source: Strided) -> None:
+        if buffer.dtype == _HALF or _half(source):
+            return self._numpy.index_put(buffer, positions, source)
         flat_positions = _contiguous_copy(positions)
         source_flat = _contiguous_copy(source, positions.shape).astype(buffer.dtype, copy=False)
         indexing.index_put(buffer, flat_positions, source_flat)

@@ -49,6 +49,13 @@ def _require_device(method: str, *buffers: Any) -> None:
                             f"{type(buffer).__name__} (use CUDABackend.from_numpy first)")
 
 
+def _widen(*views: Strided) -> bool:
+    """Whether map / zip take their *_half kernels (elementwise.widen): some input is
+    float16 and none is float64 (float32 would round a float64)."""
+    dtypes = {view.buffer.dtype for view in views}
+    return np.dtype(np.float16) in dtypes and np.dtype(np.float64) not in dtypes
+
+
 def _reduce_identity(op: int, accumulator: np.dtype) -> np.generic:
     """The fold's starting value: sum 0, prod 1, max -inf (or the lowest int64), min +inf."""
     floating = accumulator.kind == "f"
@@ -147,11 +154,11 @@ class CUDABackend:
             return
         shape, (x_strides, out_strides), contiguous = plan_elementwise(out.shape, [x, out])
         launch = (blocks_for(size), THREADS_PER_BLOCK)
+        kernel = elementwise.MAP_KERNELS[contiguous, _widen(x)]
         if contiguous:
-            elementwise.map_contiguous_kernel[launch](
-                op, x.buffer, x.offset, out.buffer, out.offset, size)
+            kernel[launch](op, x.buffer, x.offset, out.buffer, out.offset, size)
         else:
-            elementwise.map_strided_kernel[launch](
+            kernel[launch](
                 op, x.buffer, x_strides, x.offset, out.buffer, out_strides, out.offset,
                 shape, size)
 
@@ -163,11 +170,12 @@ class CUDABackend:
         shape, (a_strides, b_strides, out_strides), contiguous = plan_elementwise(
             out.shape, [a, b, out])
         launch = (blocks_for(size), THREADS_PER_BLOCK)
+        kernel = elementwise.ZIP_KERNELS[contiguous, _widen(a, b)]
         if contiguous:
-            elementwise.zip_contiguous_kernel[launch](
-                op, a.buffer, a.offset, b.buffer, b.offset, out.buffer, out.offset, size)
+            kernel[launch](op, a.buffer, a.offset, b.buffer, b.offset, out.buffer, out.offset,
+                           size)
         else:
-            elementwise.zip_strided_kernel[launch](
+            kernel[launch](
                 op, a.buffer, a_strides, a.offset, b.buffer, b_strides, b.offset,
                 out.buffer, out_strides, out.offset, shape, size)
 

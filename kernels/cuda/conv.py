@@ -151,7 +151,8 @@ def max_pool2d_kernel(x, x_strides, x_offset, values, positions, x_shape, out_si
         ih0 = i * sh - ph
         iw0 = j * sw - pw
         best = -math.inf
-        best_position = base + max(ih0, 0) * width + max(iw0, 0)
+        # the window's first tap clamped into x (not max(): see loss_math.row_softmax)
+        best_position = base + (ih0 if ih0 > 0 else 0) * width + (iw0 if iw0 > 0 else 0)
         for p in range(kh):
             ih = ih0 + p * dh
             if ih < 0 or ih >= height:
