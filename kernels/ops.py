@@ -69,6 +69,12 @@ RECIPROCAL_BACK = 28
 POW_BACK_BASE = 29  # out = b * a**(b-1): a = base, b = exponent (caller multiplies by grad)
 POW_BACK_EXPONENT = 30  # out = y * log(a): a = base, b = y = a**b
 ERF_BACK = 31
+# integer versions, chosen by the Tensor layer for integer dtypes: floor_divide, remainder and
+# power have float-only branches (0 divisors, negative exponents) that would make Numba compute
+# them in float64, which rounds integers above 2**53
+INT_FLOOR_DIVIDE = 32
+INT_REMAINDER = 33
+INT_POW = 34
 
 BINARY_OPS = {
     "add": ADD, "sub": SUB, "mul": MUL, "div": DIV, "pow": POW, "maximum": MAXIMUM,
@@ -80,6 +86,7 @@ BINARY_OPS = {
     "sigmoid_back": SIGMOID_BACK, "relu_back": RELU_BACK, "abs_back": ABS_BACK,
     "reciprocal_back": RECIPROCAL_BACK, "pow_back_base": POW_BACK_BASE,
     "pow_back_exponent": POW_BACK_EXPONENT, "erf_back": ERF_BACK,
+    "int_floor_divide": INT_FLOOR_DIVIDE, "int_remainder": INT_REMAINDER, "int_pow": INT_POW,
 }
 
 # ---- reductions, for `reduce(op, x, axes)`: out[j] = fold(f, x[all i that map to j])

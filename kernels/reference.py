@@ -30,6 +30,22 @@ def _elementwise(function, *arrays: np.ndarray) -> np.ndarray:
     return vectorized(*[a.astype(np.float64) if a.dtype.kind == "f" else a for a in arrays])
 
 
+def _int_power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """scalar_math.int_power on whole int64 arrays: repeated squaring, wrapping on overflow."""
+    base, exponent = (np.array(v, dtype=np.int64) for v in np.broadcast_arrays(a, b))
+    result = np.ones(base.shape, np.int64)
+    with np.errstate(over="ignore"):
+        remaining = np.maximum(exponent, 0)
+        while (remaining > 0).any():
+            odd = remaining % 2 == 1
+            result[odd] *= base[odd]
+            base *= base
+            remaining //= 2
+    negative = np.where(np.array(a) == 1, 1,
+                        np.where(np.array(a) == -1, np.where(exponent % 2 == 0, 1, -1), 0))
+    return np.where(exponent < 0, negative, result)
+
+
 UNARY = {
     ops.IDENTITY: lambda x: x,
     ops.NEG: np.negative,
@@ -66,6 +82,9 @@ BINARY = {
     ops.GE: np.greater_equal,
     ops.FLOOR_DIVIDE: np.floor_divide,
     ops.REMAINDER: np.remainder,
+    ops.INT_FLOOR_DIVIDE: np.floor_divide,
+    ops.INT_REMAINDER: np.remainder,
+    ops.INT_POW: lambda a, b: _int_power(a, b),
     ops.LOGICAL_AND: np.logical_and,
     ops.LOGICAL_OR: np.logical_or,
     ops.EXP_BACK: lambda y, g: g * y,

@@ -252,6 +252,35 @@ def remainder(a, b):
     return a % b
 
 
+def int_floor_divide(a, b):
+    """a // b for integers, kept in integers (the Tensor layer refuses a 0 divisor first, as
+    PyTorch does; floor_divide's 0-divisor branch returns floats)"""
+    return a // b
+
+
+def int_remainder(a, b):
+    """a % b for integers, with the sign of b (a 0 divisor refused first, as for //)"""
+    return a % b
+
+
+def int_power(a, b):
+    """a ** b for integers by repeated squaring, wrapping around on overflow as PyTorch's
+    integer kernels do. A negative b gives 1 / a**-b rounded toward 0: 0 unless a is 1 or -1."""
+    if b < 0:
+        if a == 1:
+            return 1
+        if a == -1:
+            return 1 if b % 2 == 0 else -1
+        return 0
+    result = 1
+    while b > 0:
+        if b % 2 == 1:
+            result = result * a
+        a = a * a
+        b = b // 2
+    return result
+
+
 def maximum(a, b):
     """the larger of a and b; nan if either is nan (PyTorch propagates nan)"""
     if a != a or b != b:

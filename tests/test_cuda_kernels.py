@@ -224,13 +224,15 @@ def test_zip_every_op_matches_scalar_math_with_broadcast(name):
 
 @pytest.mark.parametrize("name", ["add", "sub", "mul", "maximum", "minimum", "floor_divide",
                                   "remainder", "eq", "ne", "lt", "le", "gt", "ge",
-                                  "logical_and", "logical_or"])
+                                  "logical_and", "logical_or", "int_floor_divide",
+                                  "int_remainder", "int_pow"])
 def test_zip_on_int64(name):
     a = values((3, 4), np.int64, seed=1)
     b = values((4,), np.int64, seed=2)
     b[b == 0] = 3  # integer division by zero has no defined result
     out_dtype = np.int64 if name in ("add", "sub", "mul", "maximum", "minimum",
-                                     "floor_divide", "remainder") else np.bool_
+                                     "floor_divide", "remainder", "int_floor_divide",
+                                     "int_remainder", "int_pow") else np.bool_
     out = device(np.zeros((3, 4), out_dtype))
     backend.zip(ops.BINARY_OPS[name], device(a), device(b), out)
     expected = apply_scalar(BINARY_FUNCTIONS[ops.BINARY_OPS[name]], out_dtype, a, b)
@@ -299,6 +301,52 @@ def test_copy_casts_and_broadcasts(source_dtype, out_dtype):
     backend.copy(mirror(source, base), out)
     assert_close(host(out), np.broadcast_to(source, (3, 4)).astype(out_dtype), "copy")
 
+
+
+# ---- float16: computed in float32, rounded once when stored (elementwise.widen) -------------
+
+
+@pytest.mark.parametrize("kind", ["contiguous", "transposed"])
+@pytest.mark.parametrize("name", ["exp", "sigmoid", "sqrt", "reciprocal"])
+def test_map_on_float16_computes_in_float32(name, kind):
+    x, base = make_view(kind, (3, 4), np.float16, seed=7)
+    out = device(np.zeros((3, 4), np.float16))
+    backend.map(ops.UNARY_OPS[name], mirror(x, base), out)
+    expected = apply_scalar(UNARY_FUNCTIONS[ops.UNARY_OPS[name]], np.float32,
+                            x.astype(np.float32)).astype(np.float16)
+    assert np.array_equal(host(out), expected, equal_nan=True)
+
+
+@pytest.mark.parametrize("other_dtype", [np.float16, np.float32, np.int8, np.bool_])
+def test_zip_on_float16_comparisons_and_arithmetic(other_dtype):
+    a, b = values((2, 5), np.float16, seed=8), values((2, 5), other_dtype, seed=9)
+    for name, out_dtype in (("lt", np.bool_), ("eq", np.bool_), ("div", np.float16),
+                            ("mul", np.float32)):
+        out = device(np.zeros((2, 5), out_dtype))
+        backend.zip(ops.BINARY_OPS[name], device(a), device(b), out)
+        function = BINARY_FUNCTIONS[ops.BINARY_OPS[name]]
+        wide_b = b.astype(np.float32)
+        expected = apply_scalar(function, np.float32, a.astype(np.float32), wide_b)
+        assert np.array_equal(host(out), expected.astype(out_dtype), equal_nan=True), name
+
+
+def test_float16_with_a_float64_operand_keeps_float64_precision():
+    """float16 + float64 is float64 (PyTorch): not widened to float32, which would round."""
+    a = np.array([0.5, -1.25, 3.0], np.float16)
+    b = np.array([1 + 2.0 ** -40, np.pi, -1e-9])
+    out = device(np.zeros(3))
+    backend.zip(ops.ADD, device(a), device(b), out)
+    assert np.array_equal(host(out), a.astype(np.float64) + b)
+
+
+def test_float16_to_bool_and_back():
+    x = np.array([0.0, -0.0, 0.5, np.nan, -np.inf], np.float16)
+    as_bool = device(np.zeros(5, np.bool_))
+    backend.copy(device(x), as_bool)
+    assert host(as_bool).tolist() == [False, False, True, True, True]
+    back = device(np.zeros(5, np.float16))
+    backend.copy(as_bool, back)
+    assert host(back).tolist() == [0.0, 0.0, 1.0, 1.0, 1.0]
 
 # ---- reductions -----------------------------------------------------------------------------
 
@@ -473,6 +521,8 @@ def test_agrees_with_reference_backend(kind):
         backend.map(code, device_a, out)
         assert_close(host(out), expected, f"map {name} vs reference")
     for name, code in ops.BINARY_OPS.items():
+        if name.startswith("int_"):  # integer-only ops (test_zip_on_int64)
+            continue
         expected = np.zeros((3, 4), np.float32)
         reference.zip(code, host_a, host_b, layout(expected, expected, expected.reshape(-1)))
         out = device(np.zeros((3, 4), np.float32))

@@ -64,13 +64,14 @@ PINNED_BINARY = {
     "logical_and": 15, "logical_or": 16, "exp_back": 17, "log_back": 18, "log1p_back": 19,
     "sqrt_back": 20, "rsqrt_back": 21, "sin_back": 22, "cos_back": 23, "tanh_back": 24,
     "sigmoid_back": 25, "relu_back": 26, "abs_back": 27, "reciprocal_back": 28,
-    "pow_back_base": 29, "pow_back_exponent": 30, "erf_back": 31,
+    "pow_back_base": 29, "pow_back_exponent": 30, "erf_back": 31, "int_floor_divide": 32,
+    "int_remainder": 33, "int_pow": 34,
 }
 PINNED_REDUCE = {"sum": 0, "prod": 1, "max": 2, "min": 3}
 PINNED_ARG_REDUCE = {"argmax": 0, "argmin": 1}
 PINNED_PRIMITIVES = (
     "Neg", "Exp", "Log", "Log1p", "Sqrt", "Rsqrt", "Sin", "Cos", "Tanh", "Erf", "Sigmoid",
-    "Relu", "Abs", "Reciprocal", "Sign",
+    "Relu", "Abs", "Reciprocal", "Sign", "Floor", "Ceil", "Trunc", "Round",
     "Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where",
     "Sum", "Prod", "Amax", "Amin",
     "View", "Permute", "Expand", "Slice", "Cat", "Clone",
@@ -222,8 +223,10 @@ def unary_out_dtype(name: str, dtype: type) -> type | None:
 def binary_out_dtype(name: str, dtype: type) -> type | None:
     if name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or"):
         return np.bool_
-    if name.endswith("_back"):
+    if "_back" in name:  # derivatives (pow_back_base, pow_back_exponent too): floats only
         return dtype if dtype in FLOATS else None
+    if name.startswith("int_"):  # the integer versions of floor_divide, remainder, pow
+        return dtype if np.dtype(dtype).kind in "iu" else None
     if name == "div":
         return dtype if dtype in FLOATS else np.float32
     if dtype == np.bool_ and name not in ("add", "mul", "maximum", "minimum"):
@@ -275,11 +278,12 @@ def test_zip_cpu_matches_reference(name: str, dtype: type) -> None:
     out_dtype = binary_out_dtype(name, dtype)
     op = ops.BINARY_OPS[name]
     rng = np.random.default_rng(100 + op)
-    nonzero = name in ("floor_divide", "remainder", "div") and dtype != np.bool_
+    nonzero = name in ("floor_divide", "remainder", "div", "int_floor_divide",
+                       "int_remainder") and dtype != np.bool_
     for kind_a, shape_a, kind_b, shape_b, out_shape, transposed in _elementwise_cases(dtype):
         a_array = random_array(shape_a, dtype, rng)
         b_array = random_array(shape_b, dtype, rng, nonzero)
-        if name == "pow" and dtype == np.int64:
+        if name in ("pow", "int_pow") and dtype == np.int64:
             b_array = np.abs(b_array) % 4  # no negative integer powers
         if name in ("pow", "pow_back_base", "pow_back_exponent") and dtype in FLOATS:
             a_array = np.abs(a_array).astype(dtype) + dtype(0.1)  # real results

@@ -76,6 +76,7 @@ from tinygrad_edu.composite import (
     argmax,
     argmin,
     bmm,
+    ceil,
     clamp,
     count_nonzero,
     cumprod,
@@ -84,10 +85,14 @@ from tinygrad_edu.composite import (
     dot,
     eq,
     equal,
+    floor,
     floor_divide,
     ge,
     gt,
     isclose,
+    isfinite,
+    isinf,
+    isnan,
     le,
     log_softmax,
     logical_and,
@@ -113,11 +118,13 @@ from tinygrad_edu.composite import (
     pow,  # noqa: A004
     prod,
     remainder,
+    round,  # noqa: A004
     sign,
     softmax,
     std,
     sub,
     sum,  # noqa: A004
+    trunc,
     var,
 )
 from tinygrad_edu import composite as _C

@@ -5,6 +5,7 @@ gradient. Read `mean` as "a Sum, then a Div": that is exactly the graph it recor
 """
 
 import builtins
+import math
 from collections import namedtuple
 from typing import Any
 
@@ -75,7 +76,7 @@ def promote(a: Any, b: Any) -> tuple:
 def add(a: Any, b: Any, alpha: Any = 1) -> Any:
     """a + alpha * b"""
     if alpha != 1:
-        b = mul(b, alpha)
+        b = mul(b, alpha) if _is_tensor(b) else b * alpha
     a, b, dtype = promote(a, b)
     return F.Add.apply(a, b, dtype=dtype)
 
@@ -83,14 +84,23 @@ def add(a: Any, b: Any, alpha: Any = 1) -> Any:
 def sub(a: Any, b: Any, alpha: Any = 1) -> Any:
     """a - alpha * b"""
     number_first = not _is_tensor(a) and _is_tensor(b)
+    if _is_bool(a) or _is_bool(b):
+        if _is_bool(a) and _is_bool(b):
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                           "supported. If you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead.")
     if alpha != 1:
-        b = mul(b, alpha)
+        b = mul(b, alpha) if _is_tensor(b) else b * alpha
     a, b, dtype = promote(a, b)
-    if dtype is dtypes.bool_:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
     out = F.Sub.apply(a, b, dtype=dtype)
     return autograd.named(out, "RsubBackward1") if number_first else out  # PyTorch: 2 - x
+
+
+def _is_bool(value: Any) -> bool:
+    """A bool tensor or a Python bool (PyTorch refuses both in a subtraction)."""
+    return value.dtype is dtypes.bool_ if _is_tensor(value) else isinstance(value, builtins.bool)
 
 
 def mul(a: Any, b: Any) -> Any:
@@ -110,8 +120,14 @@ def div(a: Any, b: Any, rounding_mode: str | None = None) -> Any:
             inexact = logical_and(ne(remainder(a, b), 0), ne(lt(a, 0), lt(b, 0)))
             return where(inexact, add(floored, 1), floored)
         quotient = div(a, b)
-        return where(quotient < 0, neg(floor_divide(neg(quotient), 1)),
-                     floor_divide(quotient, 1))
+        truncated = where(quotient < 0, neg(floor_divide(neg(quotient), 1)),
+                          floor_divide(quotient, 1))
+        return where(isinf(quotient), quotient, truncated)  # inf // 1 is nan, trunc(inf) inf
+    if _is_tensor(a) != _is_tensor(b):  # a number divides as a float: uint8 x / -3 is
+        if _is_tensor(a) and not a.dtype.is_floating_point:  # x / -3.0, not x / uint8(-3)
+            b = builtins.float(b)
+        elif _is_tensor(b) and not b.dtype.is_floating_point:
+            a = builtins.float(a)
     a, b, dtype = promote(a, b)
     if not dtype.is_floating_point:
         dtype = dtypes.get_default_dtype()
@@ -130,15 +146,39 @@ def pow(a: Any, b: Any) -> Any:  # noqa: A001
 
 
 def _no_grad_binary(op: int, a: Any, b: Any, result: dtypes.dtype | None = None) -> Any:
-    """A binary op with no gradient (comparisons, floor division, remainder, logic)."""
+    """A binary op with no gradient (logic), on the operands as they are."""
     a, b, dtype = promote(a, b)
     return dispatch.binary(op, a, b, result or dtype, "op")
+
+
+def _as_common(a: Any, b: Any) -> tuple:
+    """(a, b, dtype) with both operands cast to their common dtype, which is where PyTorch
+    computes a comparison or an integer op: float32 x == a float64 0-d 0.1 compares x with
+    float32(0.1), and int8 x < a 0-d 300 compares with int8(300) = 44."""
+    a, b, dtype = promote(a, b)
+    if a.dtype is not dtype:
+        a = dispatch.contiguous(a, dtype)
+    if b.dtype is not dtype:
+        b = dispatch.contiguous(b, dtype)
+    return a, b, dtype
+
+
+def _compare(op: int, a: Any, b: Any) -> Any:
+    a, b, _ = _as_common(a, b)
+    return dispatch.binary(op, a, b, dtypes.bool_, "op")
+
+
+def _integer_op(op: int, int_op: int, a: Any, b: Any) -> Any:
+    """floor_divide or remainder without a gradient: the integer op code for integer dtypes
+    (kernels/ops.py: exact above 2**53)."""
+    a, b, dtype = _as_common(a, b)
+    return dispatch.binary(op if dtype.is_floating_point else int_op, a, b, dtype, "op")
 
 
 def floor_divide(a: Any, b: Any) -> Any:
     """floor(a / b) (no gradient, as PyTorch)"""
     _check_integer_divisor(a, b)
-    return _no_grad_binary(ops.FLOOR_DIVIDE, a, b)
+    return _integer_op(ops.FLOOR_DIVIDE, ops.INT_FLOOR_DIVIDE, a, b)
 
 
 def _check_integer_divisor(a: Any, b: Any) -> None:
@@ -164,10 +204,10 @@ def remainder(a: Any, b: Any) -> Any:
     `t - t.detach()`, which is 0 with t's gradient (dropped where t is inf, e.g. b = inf)."""
     _check_integer_divisor(a, b)
     a, b, dtype = promote(a, b)
-    exact = dispatch.binary(ops.REMAINDER, a, b, dtype, "remainder")
     recording = autograd._grad_enabled and (a._requires_grad or b._requires_grad)
     if not (recording and dtype.is_floating_point):
-        return exact
+        return _integer_op(ops.REMAINDER, ops.INT_REMAINDER, a, b)
+    exact = dispatch.binary(ops.REMAINDER, a, b, dtype, "remainder")
     quotient = dispatch.binary(ops.FLOOR_DIVIDE, a, b, dtype, "remainder")  # no gradient
     tangent = sub(a, mul(quotient, b))
     zero_with_gradient = sub(tangent, tangent.detach())
@@ -175,27 +215,27 @@ def remainder(a: Any, b: Any) -> Any:
 
 
 def eq(a: Any, b: Any) -> Any:
-    return _no_grad_binary(ops.EQ, a, b, dtypes.bool_)
+    return _compare(ops.EQ, a, b)
 
 
 def ne(a: Any, b: Any) -> Any:
-    return _no_grad_binary(ops.NE, a, b, dtypes.bool_)
+    return _compare(ops.NE, a, b)
 
 
 def lt(a: Any, b: Any) -> Any:
-    return _no_grad_binary(ops.LT, a, b, dtypes.bool_)
+    return _compare(ops.LT, a, b)
 
 
 def le(a: Any, b: Any) -> Any:
-    return _no_grad_binary(ops.LE, a, b, dtypes.bool_)
+    return _compare(ops.LE, a, b)
 
 
 def gt(a: Any, b: Any) -> Any:
-    return _no_grad_binary(ops.GT, a, b, dtypes.bool_)
+    return _compare(ops.GT, a, b)
 
 
 def ge(a: Any, b: Any) -> Any:
-    return _no_grad_binary(ops.GE, a, b, dtypes.bool_)
+    return _compare(ops.GE, a, b)
 
 
 def logical_and(a: Any, b: Any) -> Any:
@@ -212,6 +252,50 @@ def logical_xor(a: Any, b: Any) -> Any:
 
 def logical_not(x: Any) -> Any:
     return dispatch.unary(ops.LOGICAL_NOT, x, dtypes.bool_)
+
+
+def floor(x: Any) -> Any:
+    """the largest integer <= x (inf and nan kept); gradient 0"""
+    return F.Floor.apply(x)
+
+
+def ceil(x: Any) -> Any:
+    """the smallest integer >= x; gradient 0"""
+    return F.Ceil.apply(x)
+
+
+def trunc(x: Any) -> Any:
+    """x rounded toward 0; gradient 0"""
+    return F.Trunc.apply(x)
+
+
+def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001
+    """x rounded to the nearest integer, ties to even (round(2.5) = 2), or to `decimals`
+    places as PyTorch does it: round(x * 10**decimals) / 10**decimals; gradient 0"""
+    if decimals == 0:
+        return F.Round.apply(x)
+    scale = 10.0**decimals
+    return div(F.Round.apply(mul(x, scale)), scale)
+
+
+def isnan(x: Any) -> Any:
+    """True where x is nan (the one value not equal to itself)"""
+    return ne(x, x)
+
+
+def isinf(x: Any) -> Any:
+    """True where x is +inf or -inf"""
+    if not x.dtype.is_floating_point:
+        return dispatch.full_like(x, x._shape, False, dtypes.bool_)
+    return eq(abs(x.detach()), math.inf)
+
+
+def isfinite(x: Any) -> Any:
+    """True where x is neither inf nor nan: exactly where x - x is 0"""
+    if not x.dtype.is_floating_point:
+        return dispatch.full_like(x, x._shape, True, dtypes.bool_)
+    x = x.detach()
+    return eq(sub(x, x), 0)
 
 
 def bitwise_and(a: Any, b: Any) -> Any:
@@ -255,17 +339,24 @@ def _bitwise(name: str, on_host: Any, on_bools: Any, a: Any, b: Any) -> Any:
     dispatch.same_device(name, a, b)
     dispatch.broadcast(name, a, b)  # PyTorch's error for shapes that do not broadcast
     host = [x._storage.backend.to_numpy(x._strided()).astype(dtype.numpy) for x in (a, b)]
-    return _to_device(np.ascontiguousarray(on_host(host[0], host[1])), a)
+    # (np.asarray, not np.ascontiguousarray, which makes a 0-d result 1-d)
+    return _to_device(np.asarray(on_host(host[0], host[1]), order="C"), a)
 
 
 def maximum(a: Any, b: Any) -> Any:
-    a, b, dtype = promote(a, b)
+    a, b, dtype = promote(a, b) if _floating(a, b) else _as_common(a, b)
     return F.Maximum.apply(a, b, dtype=dtype)
 
 
 def minimum(a: Any, b: Any) -> Any:
-    a, b, dtype = promote(a, b)
+    a, b, dtype = promote(a, b) if _floating(a, b) else _as_common(a, b)
     return F.Minimum.apply(a, b, dtype=dtype)
+
+
+def _floating(a: Any, b: Any) -> bool:
+    """Whether a binary op's result is floating (then its operands are not cast first: a
+    cast would add a node to the graph, and a wider float compares the same)."""
+    return promote(a, b)[2].is_floating_point
 
 
 def where(condition: Any, a: Any, b: Any) -> Any:
@@ -486,10 +577,18 @@ def argmin(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
 
 
 def _arg(x: Any, dim: Any, keepdim: bool, op: int) -> Any:
+    name = "argmax" if op == ops.ARGMAX else "argmin"
     if dim is None:
+        if x.numel() == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
         flat = reshape(x.detach(), (-1,))
         return dispatch.arg_reduce(op, flat, 0)
     axis = tensor_module._axis(dim, x.ndim)
+    if x.ndim == 0:  # a 0-d tensor is its own only element: index 0
+        return dispatch.full_like(x, (), 0, dtypes.int64)
+    if x._shape[axis] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
     result = dispatch.arg_reduce(op, x, axis)
     return unsqueeze(result, axis) if keepdim else result
 

@@ -55,7 +55,9 @@ def tensor_repr(tensor: Any) -> str:
             formatter = {"int": _padded(str, values)}
         body = np.array2string(values, separator=", ", formatter=formatter, prefix="tensor(",
                                threshold=1000, edgeitems=3, max_line_width=79)
-    if tensor.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
+    implied = (dtypes.get_default_dtype(),) if values.size == 0 else (
+        dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_)  # what tensor([...]) infers
+    if tensor.dtype not in implied:  # (an empty int64 or bool tensor shows its dtype)
         suffixes.append(f"dtype={tensor.dtype}")
     if tensor.grad_fn is not None:
         # PyTorch prints the last part of a qualified name: torch::autograd::CopySlices

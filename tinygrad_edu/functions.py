@@ -26,6 +26,8 @@ gives the base of a view that an in-place op writes through (PyTorch's node of t
 
 from typing import Any
 
+import numpy as np
+
 from kernels import ops
 from kernels.strided import contiguous_strides, numel
 from tinygrad_edu import dispatch, dtypes
@@ -72,6 +74,8 @@ class _Unary(Function):
     @staticmethod
     def forward(ctx: Function, x: Any) -> Any:
         dtype = _float_dtype(x) if ctx.float_result else x.dtype
+        if dtype is not x.dtype:  # an integer input is made float first, as in PyTorch
+            x = dispatch.contiguous(x, dtype)  # (sigmoid's -x of a uint8 would wrap around)
         out = dispatch.unary(ctx.op, x, dtype)
         ctx.save_for_backward(x if ctx.saves == "input" else out.detach())
         return out
@@ -147,6 +151,85 @@ class Neg(Function):
     @staticmethod
     def backward(ctx: Function, grad: Any) -> Any:
         return dispatch.unary(ops.NEG, grad)
+
+
+def _floor(x: Any) -> Any:
+    """floor of a float tensor: x // 1, exact (from the remainder), where x is finite; inf
+    and nan as they are (inf // 1 is nan)."""
+    dtype = x.dtype
+    one = dispatch.full_like(x, (), 1, dtype)
+    zero = dispatch.full_like(x, (), 0, dtype)
+    floored = dispatch.binary(ops.FLOOR_DIVIDE, x, one, dtype)
+    finite = dispatch.binary(ops.EQ, dispatch.binary(ops.SUB, x, x, dtype), zero, dtypes.bool_)
+    return dispatch.where(finite, floored, x, dtype)
+
+
+def _ceil(x: Any) -> Any:
+    return dispatch.unary(ops.NEG, _floor(dispatch.unary(ops.NEG, x)))
+
+
+def _trunc(x: Any) -> Any:
+    zero = dispatch.full_like(x, (), 0, x.dtype)
+    negative = dispatch.binary(ops.LT, x, zero, dtypes.bool_)
+    return dispatch.where(negative, _ceil(x), _floor(x), x.dtype)
+
+
+def _round_half_even(x: Any) -> Any:
+    """The nearest integer, ties to the even one (PyTorch's and NumPy's round): r = floor(x +
+    0.5), minus 1 where x was a tie and r came out odd. Beyond 2**(mantissa bits) every float
+    is an integer already (and x + 0.5 could round), so those are kept; a zero keeps x's sign."""
+    dtype = x.dtype
+
+    def scalar(value: float) -> Any:
+        return dispatch.full_like(x, (), value, dtype)
+
+    up = _floor(dispatch.binary(ops.ADD, x, scalar(0.5), dtype))
+    tie = dispatch.binary(ops.EQ, dispatch.binary(ops.SUB, up, x, dtype), scalar(0.5),
+                          dtypes.bool_)
+    odd = dispatch.binary(ops.NE, dispatch.binary(ops.REMAINDER, up, scalar(2), dtype),
+                          scalar(0), dtypes.bool_)
+    down = dispatch.binary(ops.LOGICAL_AND, tie, odd, dtypes.bool_)
+    rounded = dispatch.where(down, dispatch.binary(ops.SUB, up, scalar(1), dtype), up, dtype)
+    signed_zero = dispatch.binary(ops.MUL, x, scalar(0), dtype)  # -0.3 rounds to -0.
+    is_zero = dispatch.binary(ops.EQ, rounded, scalar(0), dtypes.bool_)
+    rounded = dispatch.where(is_zero, signed_zero, rounded, dtype)
+    integral = dispatch.binary(ops.GE, dispatch.unary(ops.ABS, x),
+                               scalar(2.0 ** (np.finfo(dtype.numpy).nmant)), dtypes.bool_)
+    return dispatch.where(integral, x, rounded, dtype)
+
+
+class _Step(Function):
+    """out = floor, ceil, trunc or round of x (`rounding`); an integer tensor is returned as
+    a copy. A step function: its gradient is 0 everywhere (PyTorch's too)."""
+
+    rounding = staticmethod(_floor)
+
+    @staticmethod
+    def forward(ctx: Function, x: Any) -> Any:
+        ctx.shape = x._shape
+        if not x.dtype.is_floating_point:
+            return dispatch.contiguous(x)
+        return ctx.rounding(x)
+
+    @staticmethod
+    def backward(ctx: Function, grad: Any) -> Any:
+        return dispatch.full_like(grad, ctx.shape, 0, grad.dtype)
+
+
+class Floor(_Step):
+    rounding = staticmethod(_floor)
+
+
+class Ceil(_Step):
+    rounding = staticmethod(_ceil)
+
+
+class Trunc(_Step):
+    rounding = staticmethod(_trunc)
+
+
+class Round(_Step):
+    rounding = staticmethod(_round_half_even)
 
 
 class Sign(Function):
@@ -251,7 +334,8 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx: Function, a: Any, b: Any, dtype: dtypes.dtype) -> Any:
-        out = dispatch.binary(ops.POW, a, b, dtype, "pow")
+        op = ops.POW if dtype.is_floating_point else ops.INT_POW  # ints: exact, wrapping
+        out = dispatch.binary(op, a, b, dtype, "pow")
         needs = ctx.needs_input_grad  # grad_a reads a and b; grad_b reads a and out
         ctx.save_for_backward(a if needs[0] or needs[1] else None, b if needs[0] else None,
                               out.detach() if needs[1] else None)
@@ -856,7 +940,7 @@ def _transfer(x: Any, device: Any) -> Any:
 
 PRIMITIVES = (
     "Neg", "Exp", "Log", "Log1p", "Sqrt", "Rsqrt", "Sin", "Cos", "Tanh", "Erf", "Sigmoid",
-    "Relu", "Abs", "Reciprocal", "Sign",
+    "Relu", "Abs", "Reciprocal", "Sign", "Floor", "Ceil", "Trunc", "Round",
     "Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where",
     "Sum", "Prod", "Amax", "Amin",
     "View", "Permute", "Expand", "Slice", "Cat", "Clone",

@@ -139,6 +139,39 @@ class TensorMath:
     def __itruediv__(self, other: Any) -> Any:
         return self.div_(other)
 
+    def __ifloordiv__(self, other: Any) -> Any:
+        return self.floor_divide_(other)
+
+    def __imod__(self, other: Any) -> Any:
+        return self.remainder_(other)
+
+    def __ipow__(self, other: Any) -> Any:
+        return self.pow_(other)
+
+    def __iand__(self, other: Any) -> Any:
+        return self.bitwise_and_(other)
+
+    def __ior__(self, other: Any) -> Any:
+        return self.bitwise_or_(other)
+
+    def __ixor__(self, other: Any) -> Any:
+        return self.bitwise_xor_(other)
+
+    def floor_divide_(self, other: Any) -> Any:
+        return self._assign(_same_dtype(C.floor_divide(self._inplace_input(), other), self))
+
+    def remainder_(self, other: Any) -> Any:
+        return self._assign(_same_dtype(C.remainder(self._inplace_input(), other), self))
+
+    def bitwise_and_(self, other: Any) -> Any:
+        return self._assign(_same_dtype(C.bitwise_and(self._inplace_input(), other), self))
+
+    def bitwise_or_(self, other: Any) -> Any:
+        return self._assign(_same_dtype(C.bitwise_or(self._inplace_input(), other), self))
+
+    def bitwise_xor_(self, other: Any) -> Any:
+        return self._assign(_same_dtype(C.bitwise_xor(self._inplace_input(), other), self))
+
     def add_(self, other: Any, alpha: Any = 1) -> Any:
         return self._assign(_same_dtype(C.add(self._inplace_input(), other, alpha), self))
 
@@ -155,7 +188,7 @@ class TensorMath:
         return self._assign(_same_dtype(C.pow(self._inplace_input(), other), self))
 
     def clamp_(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
-        return self._assign(C.clamp(self._inplace_input(), min, max))
+        return self._assign(_same_dtype(C.clamp(self._inplace_input(), min, max), self))
 
     def masked_fill_(self, mask: Any, value: Any) -> Any:
         return self._assign(C.masked_fill(self._inplace_input(), mask, value))
@@ -164,7 +197,7 @@ class TensorMath:
         return self._assign(F.Relu.apply(self._inplace_input()))
 
     def exp_(self) -> Any:
-        return self._assign(F.Exp.apply(self._inplace_input()))
+        return self._assign(_same_dtype(F.Exp.apply(self._inplace_input()), self))
 
     def neg_(self) -> Any:
         return self._assign(C.neg(self._inplace_input()))
@@ -299,6 +332,27 @@ class TensorMath:
 
     def logical_not(self) -> Any:
         return C.logical_not(self)
+
+    def floor(self) -> Any:
+        return C.floor(self)
+
+    def ceil(self) -> Any:
+        return C.ceil(self)
+
+    def trunc(self) -> Any:
+        return C.trunc(self)
+
+    def round(self, decimals: int = 0) -> Any:
+        return C.round(self, decimals)
+
+    def isnan(self) -> Any:
+        return C.isnan(self)
+
+    def isinf(self) -> Any:
+        return C.isinf(self)
+
+    def isfinite(self) -> Any:
+        return C.isfinite(self)
 
     def floor_divide(self, other: Any) -> Any:
         return C.floor_divide(self, other)

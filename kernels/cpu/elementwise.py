@@ -17,10 +17,10 @@ from numba import prange
 from kernels import ops
 from kernels.cpu.jit import inline, kernel, parallel_kernel
 from kernels.cpu.scalar import (
-    apply_binary,
-    apply_unary,
     ordinal_to_position,
     row_start_position,
+    store_binary,
+    store_unary,
 )
 
 # Below this many elements the serial kernels win. Measured on the project's 2-core machines
@@ -49,14 +49,14 @@ def map_contiguous(op, x, out):
             out[i] = 0 if x[i] < 0 else x[i]  # not `x > 0`: nan stays nan, as PyTorch
     else:
         for i in range(n):
-            out[i] = apply_unary(op, x[i])
+            store_unary(op, x[i], out, i)
 
 
 @parallel_kernel
 def map_contiguous_parallel(op, x, out):
     """map_contiguous with the loop split across threads."""
     for i in prange(out.shape[0]):
-        out[i] = apply_unary(op, x[i])
+        store_unary(op, x[i], out, i)
 
 
 @kernel
@@ -65,7 +65,7 @@ def zip_contiguous(op, a, b, out):
 
     The arithmetic ops and relu_back get loops of their own: with the operation fixed, the compiler
     turns them into SIMD instructions (several elements per instruction). Every other op
-    shares the generic loop through apply_binary.
+    shares the generic loop through store_binary.
     """
     n = out.shape[0]
     if op == ops.ADD:
@@ -82,7 +82,7 @@ def zip_contiguous(op, a, b, out):
             out[i] = b[i] if a[i] > 0 else 0.0 * b[i]  # scalar_math.relu_back
     else:
         for i in range(n):
-            out[i] = apply_binary(op, a[i], b[i])
+            store_binary(op, a[i], b[i], out, i)
 
 
 @parallel_kernel
@@ -97,7 +97,7 @@ def zip_contiguous_parallel(op, a, b, out):
             out[i] = a[i] * b[i]
     else:
         for i in prange(n):
-            out[i] = apply_binary(op, a[i], b[i])
+            store_binary(op, a[i], b[i], out, i)
 
 
 @kernel
@@ -118,10 +118,10 @@ def zip_scalar(op, a, b_value, out, scalar_first):
             out[i] = b_value - a[i]
     elif scalar_first:
         for i in range(n):
-            out[i] = apply_binary(op, b_value, a[i])
+            store_binary(op, b_value, a[i], out, i)
     else:
         for i in range(n):
-            out[i] = apply_binary(op, a[i], b_value)
+            store_binary(op, a[i], b_value, out, i)
 
 
 @inline
@@ -133,14 +133,14 @@ def _map_rows(op, first, last, x, x_strides, x_offset, out, out_strides, out_off
         px = row_start_position(row, shape, x_strides, x_offset)
         po = row_start_position(row, shape, out_strides, out_offset)
         for j in range(inner):
-            out[po + j * so] = apply_unary(op, x[px + j * sx])
+            store_unary(op, x[px + j * sx], out, po + j * so)
 
 
 @kernel
 def map_strided(op, x, x_strides, x_offset, out, out_strides, out_offset, shape):
     """for every index i of `shape`: out[pos_out(i)] = f(x[pos_x(i)])"""
     if shape.shape[0] == 0:
-        out[out_offset] = apply_unary(op, x[x_offset])
+        store_unary(op, x[x_offset], out, out_offset)
         return
     inner = shape[shape.shape[0] - 1]
     if inner == 0:
@@ -185,7 +185,7 @@ def _zip_rows(op, first, last, a, a_strides, a_offset, b, b_strides, b_offset,
                 out[po + j * so] = a[pa + j * sa] - b[pb + j * sb]
         else:
             for j in range(inner):
-                out[po + j * so] = apply_binary(op, a[pa + j * sa], b[pb + j * sb])
+                store_binary(op, a[pa + j * sa], b[pb + j * sb], out, po + j * so)
 
 
 @kernel
@@ -229,7 +229,7 @@ def zip_strided(op, a, a_strides, a_offset, b, b_strides, b_offset,
                 out, out_strides, out_offset, shape):
     """for every index i of `shape`: out[pos_out(i)] = f(a[pos_a(i)], b[pos_b(i)])"""
     if shape.shape[0] == 0:
-        out[out_offset] = apply_binary(op, a[a_offset], b[b_offset])
+        store_binary(op, a[a_offset], b[b_offset], out, out_offset)
         return
     if shape[shape.shape[0] - 1] == 0:
         return

@@ -1,10 +1,13 @@
 """The scalar functions of `kernels/scalar_math.py`, compiled for the CPU, chosen by op code.
 
 Each function is compiled with `njit` (kernels/cpu/jit.py: `inline`), and LLVM inlines it
-into the loop of the kernel that calls it. `apply_unary(op, x)` and `apply_binary(op, a, b)`
-turn an op code from `kernels/ops.py` into the call. The kernels branch on a loop-invariant
-code, which the CPU predicts perfectly; the hottest ops also get loops of their own in
-elementwise.py, which the compiler vectorises.
+into the loop of the kernel that calls it. `store_unary(op, x, out, o)` and
+`store_binary(op, a, b, out, o)` turn an op code from `kernels/ops.py` into the call and store
+the result, out[o] = f(x). Storing inside each branch (instead of returning a value) lets each
+branch keep its own type: a returned value would be unified across the branches, so an int64
+negation would come back as a float64 (and lose digits above 2**53). The kernels branch on
+a loop-invariant code, which the CPU predicts perfectly; the hottest ops also get loops of
+their own in elementwise.py, which the compiler vectorises.
 """
 
 from kernels import ops, scalar_math, strided
@@ -34,6 +37,9 @@ logical_not = inline(scalar_math.logical_not)
 # ---- binary
 div = inline(scalar_math.div)
 power = inline(scalar_math.power)
+int_floor_divide = inline(scalar_math.int_floor_divide)
+int_remainder = inline(scalar_math.int_remainder)
+int_power = inline(scalar_math.int_power)
 floor_divide = inline(scalar_math.floor_divide)
 remainder = inline(scalar_math.remainder)
 maximum = inline(scalar_math.maximum)
@@ -58,108 +64,114 @@ power_back_exponent = inline(scalar_math.power_back_exponent)
 
 
 @inline
-def apply_unary(op, x):
-    """f(x) for the unary op code `op` (kernels/ops.py)."""
+def store_unary(op, x, out, o):
+    """out[o] = f(x) for the unary op code `op` (kernels/ops.py)."""
     if op == ops.IDENTITY:
-        return x
+        out[o] = x
     elif op == ops.NEG:
-        return neg(x)
+        out[o] = neg(x)
     elif op == ops.ABS:
-        return abs(x)
+        out[o] = abs(x)
     elif op == ops.EXP:
-        return exp(x)
+        out[o] = exp(x)
     elif op == ops.LOG:
-        return log(x)
+        out[o] = log(x)
     elif op == ops.LOG1P:
-        return log1p(x)
+        out[o] = log1p(x)
     elif op == ops.SQRT:
-        return sqrt(x)
+        out[o] = sqrt(x)
     elif op == ops.RSQRT:
-        return rsqrt(x)
+        out[o] = rsqrt(x)
     elif op == ops.SIN:
-        return sin(x)
+        out[o] = sin(x)
     elif op == ops.COS:
-        return cos(x)
+        out[o] = cos(x)
     elif op == ops.TANH:
-        return tanh(x)
+        out[o] = tanh(x)
     elif op == ops.SIGMOID:
-        return sigmoid(x)
+        out[o] = sigmoid(x)
     elif op == ops.RELU:
-        return relu(x)
+        out[o] = relu(x)
     elif op == ops.SIGN:
-        return sign(x)
+        out[o] = sign(x)
     elif op == ops.RECIPROCAL:
-        return reciprocal(x)
+        out[o] = reciprocal(x)
     elif op == ops.ERF:
-        return erf(x)
+        out[o] = erf(x)
     else:  # ops.LOGICAL_NOT
-        return logical_not(x)
+        out[o] = logical_not(x)
 
 
 @inline
-def apply_binary(op, a, b):
-    """f(a, b) for the binary op code `op` (kernels/ops.py)."""
+def store_binary(op, a, b, out, o):
+    """out[o] = f(a, b) for the binary op code `op` (kernels/ops.py)."""
     if op == ops.ADD:
-        return a + b
+        out[o] = a + b
     elif op == ops.SUB:
-        return a - b
+        out[o] = a - b
     elif op == ops.MUL:
-        return a * b
+        out[o] = a * b
     elif op == ops.DIV:
-        return div(a, b)
+        out[o] = div(a, b)
     elif op == ops.POW:
-        return power(a, b)
+        out[o] = power(a, b)
     elif op == ops.MAXIMUM:
-        return maximum(a, b)
+        out[o] = maximum(a, b)
     elif op == ops.MINIMUM:
-        return minimum(a, b)
+        out[o] = minimum(a, b)
     elif op == ops.EQ:
-        return a == b
+        out[o] = a == b
     elif op == ops.NE:
-        return a != b
+        out[o] = a != b
     elif op == ops.LT:
-        return a < b
+        out[o] = a < b
     elif op == ops.LE:
-        return a <= b
+        out[o] = a <= b
     elif op == ops.GT:
-        return a > b
+        out[o] = a > b
     elif op == ops.GE:
-        return a >= b
+        out[o] = a >= b
     elif op == ops.FLOOR_DIVIDE:
-        return floor_divide(a, b)
+        out[o] = floor_divide(a, b)
     elif op == ops.REMAINDER:
-        return remainder(a, b)
+        out[o] = remainder(a, b)
     elif op == ops.LOGICAL_AND:
-        return logical_and(a, b)
+        out[o] = logical_and(a, b)
     elif op == ops.LOGICAL_OR:
-        return logical_or(a, b)
+        out[o] = logical_or(a, b)
     elif op == ops.EXP_BACK:
-        return exp_back(a, b)
+        out[o] = exp_back(a, b)
     elif op == ops.LOG_BACK:
-        return log_back(a, b)
+        out[o] = log_back(a, b)
     elif op == ops.LOG1P_BACK:
-        return log1p_back(a, b)
+        out[o] = log1p_back(a, b)
     elif op == ops.SQRT_BACK:
-        return sqrt_back(a, b)
+        out[o] = sqrt_back(a, b)
     elif op == ops.RSQRT_BACK:
-        return rsqrt_back(a, b)
+        out[o] = rsqrt_back(a, b)
     elif op == ops.SIN_BACK:
-        return sin_back(a, b)
+        out[o] = sin_back(a, b)
     elif op == ops.COS_BACK:
-        return cos_back(a, b)
+        out[o] = cos_back(a, b)
     elif op == ops.TANH_BACK:
-        return tanh_back(a, b)
+        out[o] = tanh_back(a, b)
     elif op == ops.SIGMOID_BACK:
-        return sigmoid_back(a, b)
+        out[o] = sigmoid_back(a, b)
     elif op == ops.RELU_BACK:
-        return relu_back(a, b)
+        out[o] = relu_back(a, b)
     elif op == ops.ABS_BACK:
-        return abs_back(a, b)
+        out[o] = abs_back(a, b)
     elif op == ops.RECIPROCAL_BACK:
-        return reciprocal_back(a, b)
+        out[o] = reciprocal_back(a, b)
     elif op == ops.POW_BACK_BASE:
-        return power_back_base(a, b)
+        out[o] = power_back_base(a, b)
+    elif op == ops.INT_FLOOR_DIVIDE:
+        out[o] = int_floor_divide(a, b)
+    elif op == ops.INT_REMAINDER:
+        out[o] = int_remainder(a, b)
+    elif op == ops.INT_POW:
+        out[o] = int_power(a, b)
     elif op == ops.ERF_BACK:
-        return erf_back(a, b)
+        out[o] = erf_back(a, b)
     else:  # ops.POW_BACK_EXPONENT
-        return power_back_exponent(a, b)
+        out[o] = power_back_exponent(a, b)

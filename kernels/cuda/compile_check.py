@@ -42,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -224,8 +225,10 @@ def record(path: str, every_pair: bool) -> None:
         return launch(kernel, *args)
 
     simulator.FakeCUDAKernel.__call__ = noting_launch
-    try:
-        sweep(CUDABackend(), every_pair)
+    try:  # (NumPy warns of the inf and nan that the simulated optimizer steps make: fine)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            sweep(CUDABackend(), every_pair)
     finally:
         simulator.FakeCUDAKernel.__call__ = launch
 
@@ -287,7 +290,8 @@ def compile_share(path: str, cc: tuple[int, int], share: int, shares: int) -> tu
                 [ptxas, "-c", f"-arch=sm_{cc[0]}{cc[1]}", "-v", "-o", os.devnull, ptx_file],
                 capture_output=True, text=True, check=False)
             if "Unsupported .version" in result.stderr:  # NVVM newer than this ptxas
-                note = f"{ptxas} is older than NVVM ({result.stderr.strip().splitlines()[0]})"
+                found = result.stderr[result.stderr.index("Unsupported"):].splitlines()[0]
+                note = f"{ptxas} is older than the NVVM that made the PTX ({found})"
                 ptxas = None
             elif result.returncode != 0:
                 failures.append((name, signature, "ptxas: " + result.stderr.strip()))

@@ -48,6 +48,9 @@ sub = compile_scalar(scalar_math.sub)
 mul = compile_scalar(scalar_math.mul)
 div = compile_scalar(scalar_math.div)
 power = compile_scalar(scalar_math.power)
+int_floor_divide = compile_scalar(scalar_math.int_floor_divide)
+int_remainder = compile_scalar(scalar_math.int_remainder)
+int_power = compile_scalar(scalar_math.int_power)
 maximum = compile_scalar(scalar_math.maximum)
 minimum = compile_scalar(scalar_math.minimum)
 eq = compile_scalar(scalar_math.eq)
@@ -188,6 +191,12 @@ def store_backward(op, a, b, out, o):
         out[o] = reciprocal_back(a, b)
     elif op == ops.POW_BACK_BASE:
         out[o] = power_back_base(a, b)
+    elif op == ops.INT_FLOOR_DIVIDE:
+        out[o] = int_floor_divide(a, b)
+    elif op == ops.INT_REMAINDER:
+        out[o] = int_remainder(a, b)
+    elif op == ops.INT_POW:
+        out[o] = int_power(a, b)
     elif op == ops.ERF_BACK:
         out[o] = erf_back(a, b)
     else:  # ops.POW_BACK_EXPONENT
