@@ -30,6 +30,15 @@ def _elementwise(function, *arrays: np.ndarray) -> np.ndarray:
     return vectorized(*[a.astype(np.float64) if a.dtype.kind == "f" else a for a in arrays])
 
 
+def _power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """scalar_math.power: NumPy's for floats (an overflow is inf there, where Python's ** of
+    floats raises OverflowError); scalar_math's, element by element, otherwise."""
+    if a.dtype.kind == "f" or b.dtype.kind == "f":
+        with np.errstate(all="ignore"):
+            return np.power(a.astype(np.float64), b.astype(np.float64))
+    return _elementwise(scalar_math.power, a, b)
+
+
 def _int_power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """scalar_math.int_power on whole int64 arrays: repeated squaring, wrapping on overflow."""
     base, exponent = (np.array(v, dtype=np.int64) for v in np.broadcast_arrays(a, b))
@@ -71,7 +80,7 @@ BINARY = {
     ops.SUB: np.subtract,
     ops.MUL: np.multiply,
     ops.DIV: lambda a, b: np.true_divide(a, b),
-    ops.POW: lambda a, b: _elementwise(scalar_math.power, a, b),
+    ops.POW: lambda a, b: _power(a, b),
     ops.MAXIMUM: np.maximum,
     ops.MINIMUM: np.minimum,
     ops.EQ: np.equal,

@@ -141,6 +141,15 @@ EDGES = {
     "&=, |=, ^= through a view": through_a_view(and_or_xor_in_place),
     "exp_ of an int tensor": lambda T, t: t([1, 2]).exp_(),
     "clamp_ of an int tensor with float bounds": lambda T, t: t([1, 2]).clamp_(0.5, 1.5),
+    "full wraps -1 into a uint8": lambda T, t: T.full((2,), -1, dtype=T.uint8),
+    "float16 power overflows to inf": lambda T, t: 2 ** t([60000.0], "float16"),
+    "flip(0, 1)": lambda T, t: t([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]).flip(0, 1),
+    "short, char": lambda T, t: t([1.5, -2.0]).short() + t([1.5, -2.0]).char(),
+    "log2": lambda T, t: t([1.0, 8.0, 0.5]).log2(),
+    "exp2 of ints": lambda T, t: T.exp2(t([3, -1])),
+    "tan": lambda T, t: t([0.3, -1.2]).tan(),
+    "masked_select broadcast": lambda T, t: T.masked_select(t([0.0, 1.0, 2.0]),
+                                                            t([[True], [False]])),
 }
 
 
@@ -251,3 +260,26 @@ def test_rounding_decimals_integers_and_gradient():
                        torch.tensor(values).round(decimals=2).numpy())
     assert tg.tensor([3, -4]).floor().tolist() == [3, -4]
     assert tg.tensor([3, -4]).round().dtype is tg.int64
+
+
+CREATION = {  # numpy scalars keep their dtype, Python's float type is a double
+    "np.float64 scalar": lambda T: T.tensor(np.float64(1.5)),
+    "list of np.int32": lambda T: T.tensor([np.int32(1), np.int32(2)]),
+    "np.int32 with a Python int": lambda T: T.tensor([np.int32(1), 2]),
+    "np.float16 with a Python int": lambda T: T.tensor([np.float16(1), 2]),
+    "np.float16 with a Python float": lambda T: T.tensor([np.float16(1), 2.5]),
+    "np.int8 with np.uint8": lambda T: T.tensor([np.int8(1), np.uint8(2)]),
+    "nested np.float64": lambda T: T.tensor([[np.float64(1)], [2.0]]),
+    "Python floats": lambda T: T.tensor([1.5, 2]),
+    "dtype=float": lambda T: T.zeros(2, dtype=float),
+    "dtype=int": lambda T: T.ones(2, dtype=int),
+    ".to(float)": lambda T: T.ones(2).to(float),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("name", list(CREATION))
+def test_creation_dtypes(name):
+    ours, theirs = CREATION[name](tg), CREATION[name](torch)
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    assert np.array_equal(ours.numpy(), theirs.numpy())

@@ -94,6 +94,8 @@ from tinygrad_edu.composite import (
     isinf,
     isnan,
     le,
+    exp2,
+    log2,
     log_softmax,
     logical_and,
     logical_not,
@@ -102,6 +104,7 @@ from tinygrad_edu.composite import (
     logsumexp,
     lt,
     masked_fill,
+    masked_select,
     matmul,
     max,  # noqa: A004
     maximum,
@@ -124,6 +127,7 @@ from tinygrad_edu.composite import (
     std,
     sub,
     sum,  # noqa: A004
+    tan,
     trunc,
     var,
 )

@@ -635,6 +635,32 @@ def log(x: Any) -> Any:
     return F.Log.apply(x)
 
 
+def log2(x: Any) -> Any:
+    """log(x) / log(2)"""
+    return mul(log(x), 1 / math.log(2))
+
+
+def exp2(x: Any) -> Any:
+    """2 ** x"""
+    if not x.dtype.is_floating_point:
+        x = x.to(dtypes.get_default_dtype())
+    return pow(2.0, x)
+
+
+def tan(x: Any) -> Any:
+    """sin(x) / cos(x)"""
+    return div(F.Sin.apply(x), F.Cos.apply(x))
+
+
+def masked_select(x: Any, mask: Any) -> Any:
+    """The elements of x where mask is True, as a 1-d tensor (x and mask broadcast)"""
+    if mask.dtype is not dtypes.bool_:
+        raise RuntimeError(f"masked_select: expected BoolTensor for mask, got "
+                           f"{dtypes.scalar_type_name(mask.dtype)}")
+    shape = dispatch.broadcast("masked_select", x, mask)
+    return x.expand(shape)[mask.expand(shape)]
+
+
 def neg(x: Any) -> Any:
     if x.dtype is dtypes.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "

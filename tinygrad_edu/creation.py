@@ -6,6 +6,7 @@ Random numbers come from NumPy's PCG64 generator on the host (then copied to the
 """
 
 import builtins
+import functools
 import json
 import math
 from collections.abc import Sequence
@@ -133,13 +134,19 @@ def _infer_numpy(data: Any, dtype: dtypes.dtype | None) -> np.ndarray:
         array = data.detach().cpu().numpy()
     elif isinstance(data, np.ndarray):
         array = data
+    elif isinstance(data, np.generic):  # a NumPy scalar keeps its dtype, as an array does
+        array = np.asarray(data)
     else:
         array = np.array(_plain(data))
         if array.dtype == object:
             raise TypeError(f"can't make a tensor from {type(data).__name__}: nested sequences "
                             "must be rectangular and hold only numbers")
         if dtype is None:
-            if array.dtype.kind == "f" or (array.size == 0 and array.dtype.kind != "b"):
+            numpy_scalars = _numpy_scalar_dtypes(data)
+            if numpy_scalars:  # PyTorch: each element's dtype, promoted (np.int32 stays int32)
+                dtype = functools.reduce(dtypes.promote_types,
+                                         numpy_scalars | _python_number_dtypes(data))
+            elif array.dtype.kind == "f" or (array.size == 0 and array.dtype.kind != "b"):
                 array = array.astype(dtypes.get_default_dtype().numpy)
             elif array.dtype.kind in "iu":
                 array = array.astype(np.int64)
@@ -148,6 +155,34 @@ def _infer_numpy(data: Any, dtype: dtypes.dtype | None) -> np.ndarray:
     elif array.dtype.kind not in "fiub":
         raise TypeError(f"can't convert data of type {array.dtype} to a tensor")
     return array
+
+
+def _leaves(data: Any) -> Any:
+    """The numbers of nested lists and tuples, one by one."""
+    if isinstance(data, (list, tuple)):
+        for item in data:
+            yield from _leaves(item)
+    else:
+        yield data
+
+
+def _numpy_scalar_dtypes(data: Any) -> set:
+    """The dtypes of the NumPy scalars (np.float64(1.5), ...) among nested data's numbers."""
+    return {dtypes.from_numpy_dtype(leaf.dtype) for leaf in _leaves(data)
+            if isinstance(leaf, np.generic)}
+
+
+def _python_number_dtypes(data: Any) -> set:
+    """PyTorch's dtype of each kind of plain Python number among nested data's numbers."""
+    found = set()
+    for leaf in _leaves(data):
+        if isinstance(leaf, builtins.bool):
+            found.add(dtypes.bool_)
+        elif isinstance(leaf, builtins.int):
+            found.add(dtypes.int64)
+        elif isinstance(leaf, builtins.float):
+            found.add(dtypes.get_default_dtype())
+    return found
 
 
 def _plain(data: Any) -> Any:
@@ -206,6 +241,8 @@ def full(size: Sequence, fill_value: Any, dtype: Any = None, device: Any = None,
     shape = _size((size,)) if not isinstance(size, builtins.int) else (size,)
     target = canonical(device)
     backend = backend_for(target)
+    if dtype.category == dtypes.INTEGER and isinstance(fill_value, builtins.int):
+        fill_value = np.array(fill_value).astype(dtype.numpy)  # wraps, as PyTorch: -1 -> 255
     buffer = backend.full(numel(shape), fill_value, dtype.numpy)
     result = tensor_module.Tensor._from_buffer(buffer, shape, dtype, target, backend)
     return result.requires_grad_(True) if requires_grad else result

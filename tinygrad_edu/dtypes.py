@@ -114,8 +114,8 @@ def to_dtype(value: object) -> dtype:
         return bool_
     if value is builtins.int:
         return int64
-    if value is builtins.float:
-        return get_default_dtype()
+    if value is builtins.float:  # PyTorch: Python's float is a double
+        return float64
     if isinstance(value, str) and value in _BY_NAME:
         return _BY_NAME[value]
     return from_numpy_dtype(value)

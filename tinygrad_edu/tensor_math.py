@@ -280,6 +280,18 @@ class TensorMath:
     def log1p(self) -> Any:
         return F.Log1p.apply(self)
 
+    def log2(self) -> Any:
+        return C.log2(self)
+
+    def exp2(self) -> Any:
+        return C.exp2(self)
+
+    def tan(self) -> Any:
+        return C.tan(self)
+
+    def masked_select(self, mask: Any) -> Any:
+        return C.masked_select(self, mask)
+
     def sqrt(self) -> Any:
         return F.Sqrt.apply(self)
 
@@ -516,8 +528,9 @@ class TensorMath:
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
         return M.chunk(self, chunks, dim)
 
-    def flip(self, dims: Any) -> Any:
-        return M.flip(self, dims)
+    def flip(self, *dims: Any) -> Any:
+        """x.flip(0, 1) or x.flip((0, 1)), as PyTorch takes both"""
+        return M.flip(self, dims[0] if len(dims) == 1 else dims)
 
     def repeat(self, *sizes: Any) -> Any:
         return M.repeat(self, *sizes)
