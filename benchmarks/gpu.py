@@ -4,7 +4,9 @@
   of cuBLAS (through PyTorch or CuPy, whichever has CUDA; TF32 off, so all do true fp32);
 - elementwise add of two 64M-float vectors: achieved bandwidth (3 x 4 bytes per element: two
   reads, one write) as a fraction of a device-to-device copy's (2 x 4 bytes per element);
-- sum of a 64M-float vector: bandwidth (4 bytes per element) as a fraction of the same copy's.
+- sum of a 64M-float vector: bandwidth (4 bytes per element) as a fraction of the same copy's;
+- a training step of an MLP 784-1024-1024-10 on a batch of 1024 (forward, cross entropy,
+  backward, SGD): our GPU against our CPU, and against PyTorch on the same GPU when it has one.
 
 Times are the median of --repeat runs after one warm-up (which compiles the kernel), each
 ended by a device synchronize. Without a real GPU (no driver, or the CUDA simulator) the
@@ -156,7 +158,71 @@ def main() -> int:
     sum_bandwidth = 4 * size / sum_seconds
     row("kernels/cuda reduce sum", sum_seconds, f"{sum_bandwidth / 1e9:.0f} GB/s",
         f"{sum_bandwidth / copy_bandwidth:6.1%} of copy")
+
+    # ---- a whole training step: GPU vs CPU ----
+    widths, batch = ((8, 16, 16, 4), 4) if args.simulator else ((784, 1024, 1024, 10), 1024)
+    print(f"MLP training step {'-'.join(map(str, widths))}, batch {batch} (forward, cross "
+          "entropy, backward, SGD step)")
+    x_host = rng.standard_normal((batch, widths[0]), dtype=np.float32)
+    y_host = rng.integers(0, widths[-1], batch)
+    cpu_seconds = median_seconds(mlp_step(widths, x_host, y_host, "cpu"), lambda: None,
+                                 args.repeat)
+    gpu_seconds = median_seconds(mlp_step(widths, x_host, y_host, "cuda"), synchronize,
+                                 args.repeat)
+    row("tinygrad_edu CPU", cpu_seconds, f"{batch / cpu_seconds:,.0f} samples/s")
+    row("tinygrad_edu GPU", gpu_seconds, f"{batch / gpu_seconds:,.0f} samples/s",
+        f"{cpu_seconds / gpu_seconds:.1f}x the CPU's speed")
+    torch_step = torch_mlp_step(widths, x_host, y_host)
+    if torch_step is not None:
+        step, torch_sync = torch_step
+        torch_seconds = median_seconds(step, torch_sync, args.repeat)
+        row("PyTorch GPU (same model)", torch_seconds, f"{batch / torch_seconds:,.0f} samples/s",
+            f"ours takes {gpu_seconds / torch_seconds:.1f}x its time")
     return 0
+
+
+def mlp_step(widths: tuple, x_host: np.ndarray, y_host: np.ndarray,
+             device: str) -> Callable[[], None]:
+    """One SGD step of Linear-ReLU-...-Linear on (x, y), as a callable, on `device`."""
+    import tinygrad_edu as tg
+
+    tg.manual_seed(0)
+    layers: list = []
+    for width_in, width_out in zip(widths[:-1], widths[1:]):
+        layers += [tg.nn.Linear(width_in, width_out), tg.nn.ReLU()]
+    model = tg.nn.Sequential(*layers[:-1]).to(device)
+    optimizer = tg.optim.SGD(model.parameters(), lr=0.01)
+    x, y = tg.tensor(x_host, device=device), tg.tensor(y_host, device=device)
+
+    def step() -> None:
+        optimizer.zero_grad()
+        tg.nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+    return step
+
+
+def torch_mlp_step(widths: tuple, x_host: np.ndarray, y_host: np.ndarray):
+    """(step, synchronize) for the same MLP in PyTorch on its GPU, or None without one."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    if not torch.cuda.is_available():
+        return None
+    layers: list = []
+    for width_in, width_out in zip(widths[:-1], widths[1:]):
+        layers += [torch.nn.Linear(width_in, width_out), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1]).cuda()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    x, y = torch.from_numpy(x_host).cuda(), torch.from_numpy(y_host).cuda()
+
+    def step() -> None:
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+    return step, torch.cuda.synchronize
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ CASES = {  # script and arguments: lines its output must contain
     "conv": ([], ["strategy", "im2col", "direct", "maxpool"]),
     "data": ([], ["tinygrad_edu workers=0", "tinygrad_edu workers=2"]),
     "optim": ([], ["Adam.step (fused kernel)", "tensor-op chain"]),
-    "gpu": (["--simulator"], ["fp32 matmul", "zip add", "reduce sum"]),
+    "gpu": (["--simulator"], ["fp32 matmul", "zip add", "reduce sum", "tinygrad_edu GPU"]),
 }
 
 

@@ -76,7 +76,7 @@ PINNED_PRIMITIVES = (
     "Sum", "Prod", "Amax", "Amin",
     "View", "Permute", "Expand", "Slice", "Cat", "Clone",
     "Mm", "Linear",
-    "Gather", "IndexPut",
+    "Gather", "IndexPut", "IndexAdd",
     "Softmax", "LogSoftmax", "CrossEntropy",
     "Cast", "ToDevice",
 )

@@ -801,6 +801,25 @@ class IndexPut(Function):
         return grad_x, None, _as_dtype(unbroadcast(grad_values, ctx.values[0]), ctx.values[1])
 
 
+class IndexAdd(Function):
+    """out = copy of x with out.flatten()[indices[i]] += values[i] (repeats add up; values of
+    indices' shape); grad_x = grad, grad_values = grad at those elements"""
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, indices: Any, values: Any) -> Any:
+        ctx.save_for_backward(indices)
+        ctx.values_dtype = values.dtype
+        out = dispatch.contiguous(x)
+        dispatch.index_add(out, indices, values)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Any) -> Any:
+        (indices,) = ctx.saved_tensors
+        grad_values = dispatch.take(dispatch.contiguous(grad), indices)
+        return grad, None, _as_dtype(grad_values, ctx.values_dtype)
+
+
 # ---------------------------------------------------------------------------- fused
 
 
@@ -945,7 +964,7 @@ PRIMITIVES = (
     "Sum", "Prod", "Amax", "Amin",
     "View", "Permute", "Expand", "Slice", "Cat", "Clone",
     "Mm", "Linear",
-    "Gather", "IndexPut",
+    "Gather", "IndexPut", "IndexAdd",
     "Softmax", "LogSoftmax", "CrossEntropy",
     "Cast", "ToDevice",
 )

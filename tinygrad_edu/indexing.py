@@ -146,6 +146,85 @@ def gather(x: Any, dim: int, index: Any) -> Any:
     return M.gather(x, dim, index)
 
 
+def _scatter_operands(name: str, x: Any, dim: int, index: Any, src: Any) -> tuple:
+    """PyTorch's checks of a scatter, then (element numbers of x that index picks, the values
+    to put there: src's leading corner of index's shape, or the number src broadcast)."""
+    if not isinstance(index, tensor_module.Tensor) or index.dtype not in (dtypes.int64,
+                                                                          dtypes.int32):
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    if index.ndim != x.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as self "
+                           "tensor")
+    axis = tensor_module._axis(dim, x.ndim)
+    if isinstance(src, tensor_module.Tensor):
+        if src.dtype is not x.dtype:
+            raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+        too_big = builtins.any(i > s or (k != axis and i > n) for k, (i, s, n) in
+                               enumerate(zip(index._shape, src._shape, x._shape)))
+        if src.ndim != x.ndim or too_big:
+            raise RuntimeError(f"Expected index {list(index._shape)} to be no larger than self "
+                               f"{list(x._shape)} apart from dimension {axis} and to be no "
+                               f"larger size than src {list(src._shape)}")
+        values = src[tuple(slice(0, size) for size in index._shape)]
+    else:
+        values = M.expand(_scalar(src, x), index._shape)
+    check_index_range(index, x._shape[axis], axis)
+    if index.dtype is dtypes.int32:
+        index = index.to(dtypes.int64)
+    return M._element_numbers_for_gather(x, axis, index), values
+
+
+def _scalar(value: Any, like: Any) -> Any:
+    """The number `value` as a 0-d tensor of like's dtype and device."""
+    from tinygrad_edu import composite as C
+    return C.scalar_tensor(value, like.dtype, like)
+
+
+def scatter(x: Any, dim: int, index: Any, src: Any = None, value: Any = None) -> Any:
+    """A copy of x with out[i][index[i][j][k]][k] = src[i][j][k] (dim 1), or = value. Where
+    an index repeats, which write wins is not defined (as in PyTorch)."""
+    if (src is None) == (value is None):
+        raise TypeError("scatter() needs exactly one of src and value")
+    positions, values = _scatter_operands("scatter", x, dim, index,
+                                          src if src is not None else value)
+    name = "ScatterBackward0" if isinstance(src, tensor_module.Tensor) else "ScatterBackward1"
+    return autograd.named(F.IndexPut.apply(x, positions, values), name)
+
+
+def scatter_add(x: Any, dim: int, index: Any, src: Any) -> Any:
+    """A copy of x with out[i][index[i][j][k]][k] += src[i][j][k] (dim 1); repeats add up."""
+    positions, values = _scatter_operands("scatter_add", x, dim, index, src)
+    return autograd.named(F.IndexAdd.apply(x, positions, values), "ScatterAddBackward0")
+
+
+def index_add(x: Any, dim: int, index: Any, source: Any, alpha: Any = 1) -> Any:
+    """A copy of x with out[:, index[j]] += alpha * source[:, j] (dim 1); repeats add up."""
+    if not isinstance(index, tensor_module.Tensor) or index.dtype not in (dtypes.int64,
+                                                                          dtypes.int32):
+        dtype = getattr(index, "dtype", None)
+        raise RuntimeError("index_add_(): Expected dtype int32/int64 for index but got: "
+                           f"{dtypes.scalar_type_name(dtype) if dtype else type(index).__name__}")
+    axis = tensor_module._axis(dim, x.ndim)
+    source_shape = source._shape if source.ndim else (1,)
+    if index.ndim > 1 or source.ndim not in (0, x.ndim) or builtins.any(
+            k != axis and s != n for k, (s, n) in enumerate(zip(source_shape, x._shape))):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the "
+                           f"specified dimension. Got self.shape = {list(x._shape)} "
+                           f"source.shape = {list(source._shape)}")
+    count = index.numel()
+    if count != source_shape[axis]:
+        raise RuntimeError(f"index_add_(): Number of indices ({count}) should be equal to "
+                           f"source.size(dim): ({source_shape[axis]}), for dim: {axis}")
+    along = [1] * x.ndim
+    along[axis] = count
+    spread = M.expand(index.reshape(tuple(along)), source_shape)
+    if alpha != 1:
+        source = source * alpha
+    positions, values = _scatter_operands("index_add", x, axis, spread,
+                                          source.reshape(source_shape))
+    return autograd.named(F.IndexAdd.apply(x, positions, values), "IndexAddBackward0")
+
+
 def check_index_range(index: Any, size: int, dim: int) -> None:
     """Raise PyTorch's error unless 0 <= index < size everywhere (a min and a max reduction
     on the index's device, read on the host; the offending value is found only on error)."""

@@ -541,6 +541,25 @@ class TensorMath:
     def index_select(self, dim: int, index: Any) -> Any:
         return M.index_select(self, dim, index)
 
+    def scatter(self, dim: int, index: Any, src: Any = None, value: Any = None) -> Any:
+        return indexing.scatter(self, dim, index, src, value)
+
+    def scatter_(self, dim: int, index: Any, src: Any = None, value: Any = None) -> Any:
+        return self._assign(indexing.scatter(self._inplace_input(), dim, index, src, value))
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Any:
+        return indexing.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Any:
+        return self._assign(indexing.scatter_add(self._inplace_input(), dim, index, src))
+
+    def index_add(self, dim: int, index: Any, source: Any, alpha: Any = 1) -> Any:
+        return indexing.index_add(self, dim, index, source, alpha)
+
+    def index_add_(self, dim: int, index: Any, source: Any, alpha: Any = 1) -> Any:
+        return self._assign(indexing.index_add(self._inplace_input(), dim, index, source,
+                                               alpha))
+
     def __getitem__(self, key: Any) -> Any:
         return indexing.getitem(self, key)
 
