@@ -150,6 +150,11 @@ EDGES = {
     "tan": lambda T, t: t([0.3, -1.2]).tan(),
     "masked_select broadcast": lambda T, t: T.masked_select(t([0.0, 1.0, 2.0]),
                                                             t([[True], [False]])),
+    "square of bools is int64": lambda T, t: t([True, False]).square(),
+    "any of uint8 is uint8": lambda T, t: t([0, 3], "uint8").any(),
+    "all of uint8 over a dim, keepdim": lambda T, t: t([[0, 3]], "uint8").all(1, keepdim=True),
+    "hardtanh keeps ints": lambda T, t: T.nn.functional.hardtanh(t([-3, 0, 3])),
+    "relu6 keeps ints": lambda T, t: T.nn.functional.relu6(t([-3, 0, 9])),
 }
 
 

@@ -599,9 +599,15 @@ def any(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     flags = ne(x, 0)
     if numel(tuple(x._shape[a] for a in axes)) == 0:  # any of nothing is False
         shape = tuple(s for a, s in enumerate(x._shape) if a not in axes)
-        return _keep(dispatch.full_like(x, shape, False, dtypes.bool_), x, dim, keepdim)
+        return _uint8_stays(_keep(dispatch.full_like(x, shape, False, dtypes.bool_), x, dim,
+                                  keepdim), x)
     out = dispatch.reduce(ops.MAX, flags, axes, dtypes.bool_)
-    return _keep(out, x, dim, keepdim)
+    return _uint8_stays(_keep(out, x, dim, keepdim), x)
+
+
+def _uint8_stays(result: Any, x: Any) -> Any:
+    """any / all of a uint8 tensor are uint8 (0 or 1) in PyTorch, bool for every other dtype."""
+    return result.to(dtypes.uint8) if x.dtype is dtypes.uint8 else result
 
 
 def all(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
@@ -610,9 +616,10 @@ def all(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     flags = ne(x, 0)
     if numel(tuple(x._shape[a] for a in axes)) == 0:  # all of nothing is True
         shape = tuple(s for a, s in enumerate(x._shape) if a not in axes)
-        return _keep(dispatch.full_like(x, shape, True, dtypes.bool_), x, dim, keepdim)
+        return _uint8_stays(_keep(dispatch.full_like(x, shape, True, dtypes.bool_), x, dim,
+                                  keepdim), x)
     out = dispatch.reduce(ops.MIN, flags, axes, dtypes.bool_)
-    return _keep(out, x, dim, keepdim)
+    return _uint8_stays(_keep(out, x, dim, keepdim), x)
 
 
 def _keep(out: Any, x: Any, dim: Any, keepdim: bool) -> Any:

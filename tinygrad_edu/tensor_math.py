@@ -323,6 +323,8 @@ class TensorMath:
         return F.Sign.apply(self)
 
     def square(self) -> Any:
+        if self.dtype is dtypes.bool_:  # PyTorch squares bools as x ** 2: int64
+            return C.mul(self.long(), self.long())
         return C.mul(self, self)
 
     def clamp(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002

@@ -50,6 +50,10 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
         raise ValueError("min_val cannot be greater than max_val")
 
     def compute(x: Tensor) -> Tensor:
+        if not x.dtype.is_floating_point:  # integer bounds keep an integer tensor's dtype
+            low, high = C.scalar_tensor(int(min_val), x.dtype, x), C.scalar_tensor(
+                int(max_val), x.dtype, x)
+            return C.where(x <= min_val, low, C.where(x >= max_val, high, x))
         return C.where(x <= min_val, min_val, C.where(x >= max_val, max_val, x))
 
     return _inplace(input, compute, inplace, "HardtanhBackward0")
