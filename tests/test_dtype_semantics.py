@@ -155,7 +155,23 @@ EDGES = {
     "all of uint8 over a dim, keepdim": lambda T, t: t([[0, 3]], "uint8").all(1, keepdim=True),
     "hardtanh keeps ints": lambda T, t: T.nn.functional.hardtanh(t([-3, 0, 3])),
     "relu6 keeps ints": lambda T, t: T.nn.functional.relu6(t([-3, 0, 9])),
+    "frac": lambda T, t: t([-1.5, 2.25, math.inf]).frac(),
+    "nan_to_num defaults": lambda T, t: T.nan_to_num(t([math.nan, math.inf, -math.inf, 1.5])),
+    "nan_to_num float16": lambda T, t: T.nan_to_num(t([math.inf], "float16")),
+    "nan_to_num given values": lambda T, t: t([math.nan, math.inf, -math.inf]).nan_to_num(
+        nan=0.5, posinf=9.0),
+    "type('torch.DoubleTensor')": lambda T, t: t([1.5]).type("torch.DoubleTensor"),
 }
+
+
+@needs_torch
+@on_devices
+def test_in_looks_for_an_element(device):
+    for module in (tg, torch):
+        x = module.tensor([[1.0, 2.0], [3.0, math.nan]])
+        if module is tg:
+            x = x.to(device)
+        assert (2.0 in x, 5 in x, math.nan in x) == (True, False, False)
 
 
 @needs_torch

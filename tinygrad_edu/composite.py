@@ -278,6 +278,25 @@ def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001
     return div(F.Round.apply(mul(x, scale)), scale)
 
 
+def frac(x: Any) -> Any:
+    """x - trunc(x): the fractional part, with x's sign"""
+    return sub(x, trunc(x).detach())
+
+
+def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Any:
+    """x with nan, +inf and -inf replaced (by default by 0 and the dtype's largest and
+    smallest finite values); integer tensors are returned as a copy"""
+    if not x.dtype.is_floating_point:
+        return mul(x, 1)
+    info = np.finfo(x.dtype.numpy)
+    posinf = builtins.float(info.max) if posinf is None else posinf
+    neginf = builtins.float(info.min) if neginf is None else neginf
+    out = where(isnan(x), nan, x)
+    out = where(eq(x.detach(), math.inf), posinf, out)
+    return where(eq(x.detach(), -math.inf), neginf, out)
+
+
 def isnan(x: Any) -> Any:
     """True where x is nan (the one value not equal to itself)"""
     return ne(x, x)

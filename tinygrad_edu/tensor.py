@@ -246,11 +246,18 @@ class Tensor(TensorMath):
 
     def type(self, dtype: Any = None) -> Any:
         """'torch.FloatTensor'-style name, or a cast when dtype is given."""
-        if dtype is not None:
-            return self.to(dtype)
         names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
                  "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
                  "bool": "Bool"}
+        if isinstance(dtype, str):  # 'torch.DoubleTensor' (or 'torch.cuda.DoubleTensor')
+            by_name = {f"{name}Tensor": key for key, name in names.items()}
+            kind = dtype.rsplit(".", 1)[-1]
+            if kind not in by_name:
+                raise ValueError(f"invalid type: '{dtype}'")
+            device = "cuda" if dtype.startswith("torch.cuda.") else "cpu"
+            return self.to(device=device, dtype=dtypes.to_dtype(by_name[kind]))
+        if dtype is not None:
+            return self.to(dtype)
         prefix = "torch.cuda." if self.is_cuda else "torch."
         return f"{prefix}{names[self.dtype.name]}Tensor"
 
@@ -294,6 +301,11 @@ class Tensor(TensorMath):
         for key, value in self.__dict__.items():
             setattr(new, key, copy.deepcopy(value, memo))
         return new
+
+    def __contains__(self, element: Any) -> bool:
+        """`element in x`: whether any element of x equals it (PyTorch's meaning)"""
+        from tinygrad_edu import composite as C
+        return bool(C.any(C.eq(self, element)).item())
 
     def __bool__(self) -> bool:
         if self.numel() != 1:

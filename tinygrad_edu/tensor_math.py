@@ -359,6 +359,12 @@ class TensorMath:
     def round(self, decimals: int = 0) -> Any:
         return C.round(self, decimals)
 
+    def frac(self) -> Any:
+        return C.frac(self)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Any:
+        return C.nan_to_num(self, nan, posinf, neginf)
+
     def isnan(self) -> Any:
         return C.isnan(self)
 
