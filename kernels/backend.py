@@ -57,6 +57,10 @@ class Backend(Protocol):
         """for i: out[i] = f(a[bcast(i)], b[bcast(i)]); a and b broadcast to out.shape."""
         ...
 
+    def bitwise(self, op: int, a: Strided, b: Strided, out: Strided) -> None:
+        """zip for a bit op (ops.BITWISE_OPS): a, b and out of one integer dtype."""
+        ...
+
     def where(self, condition: Strided, a: Strided, b: Strided, out: Strided) -> None:
         """for i: out[i] = a[i] if condition[i] else b[i] (all broadcast to out.shape)."""
         ...
@@ -227,7 +231,7 @@ class Backend(Protocol):
 # exactly these, so the interface cannot grow by accident.
 BACKEND_METHODS = (
     "empty", "full", "from_numpy", "to_numpy",
-    "map", "zip", "where", "copy",
+    "map", "zip", "bitwise", "where", "copy",
     "reduce", "arg_reduce",
     "matmul", "linear", "linear_grad_weight",
     "take", "index_add", "index_put",

@@ -89,6 +89,18 @@ BINARY_OPS = {
     "int_floor_divide": INT_FLOOR_DIVIDE, "int_remainder": INT_REMAINDER, "int_pow": INT_POW,
 }
 
+# ---- bit ops, for `bitwise(op, a, b, out)`: integer operands and out of one dtype (bools
+# take the logical ops above; shifts refuse bools, as PyTorch)
+BITWISE_AND = 0
+BITWISE_OR = 1
+BITWISE_XOR = 2
+BITWISE_LEFT_SHIFT = 3
+BITWISE_RIGHT_SHIFT = 4
+
+BITWISE_OPS = {"bitwise_and": BITWISE_AND, "bitwise_or": BITWISE_OR,
+               "bitwise_xor": BITWISE_XOR, "bitwise_left_shift": BITWISE_LEFT_SHIFT,
+               "bitwise_right_shift": BITWISE_RIGHT_SHIFT}
+
 # ---- reductions, for `reduce(op, x, axes)`: out[j] = fold(f, x[all i that map to j])
 SUM = 0
 PROD = 1

@@ -115,6 +115,22 @@ BINARY = {
 
 EXACT_ON_INTEGERS = (ops.IDENTITY, ops.NEG, ops.ABS, ops.RELU, ops.SIGN, ops.LOGICAL_NOT)
 
+def _shift(shift: Any, a: np.ndarray, b: np.ndarray, outside: Any) -> np.ndarray:
+    """a shifted by b, with `outside` where b is negative or at least 64 (PyTorch's rule)."""
+    a, b = np.broadcast_arrays(a, b)
+    inside = (b >= 0) & (b < 64)
+    shifted = shift(a, np.where(inside, b, 0).astype(b.dtype))
+    return np.where(inside, shifted, outside).astype(a.dtype)
+
+
+BITWISE = {
+    ops.BITWISE_AND: np.bitwise_and,
+    ops.BITWISE_OR: np.bitwise_or,
+    ops.BITWISE_XOR: np.bitwise_xor,
+    ops.BITWISE_LEFT_SHIFT: lambda a, b: _shift(np.left_shift, a, b, 0),
+    ops.BITWISE_RIGHT_SHIFT: lambda a, b: _shift(np.right_shift, a, b, np.where(a < 0, -1, 0)),
+}
+
 REDUCE = {ops.SUM: np.sum, ops.PROD: np.prod, ops.MAX: np.max, ops.MIN: np.min}
 
 
@@ -147,6 +163,9 @@ class ReferenceBackend:
         with np.errstate(all="ignore"):
             result = BINARY[op](view(a), view(b))
         view(out)[...] = np.broadcast_to(result, out.shape)
+
+    def bitwise(self, op: int, a: Strided, b: Strided, out: Strided) -> None:
+        view(out)[...] = np.broadcast_to(BITWISE[op](view(a), view(b)), out.shape)
 
     def where(self, condition: Strided, a: Strided, b: Strided, out: Strided) -> None:
         view(out)[...] = np.where(view(condition), view(a), view(b))

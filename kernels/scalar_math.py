@@ -281,6 +281,42 @@ def int_power(a, b):
     return result
 
 
+# ---- bit ops, for integers only (kernels/ops.py BITWISE_OPS: a separate kernel, because
+# floats have no bits to combine and a float branch would not compile)
+
+
+def bitwise_and(a, b):
+    """a & b, bit by bit"""
+    return a & b
+
+
+def bitwise_or(a, b):
+    """a | b, bit by bit"""
+    return a | b
+
+
+def bitwise_xor(a, b):
+    """a ^ b, bit by bit"""
+    return a ^ b
+
+
+def shift_left(a, b):
+    """a << b; 0 when b is negative or at least 64. (The kernels compute in 64 bits and the
+    store keeps the low bits of the result's dtype, so a shift past an int8's 8 bits gives 0
+    too, as PyTorch. A 64-bit shift by 64 or more is undefined in the hardware: hence the test.)"""
+    if b < 0 or b >= 64:
+        return 0 * a
+    return a << b
+
+
+def shift_right(a, b):
+    """a >> b, the sign bit copied in (arithmetic shift): -1 for negative a and 0 otherwise
+    when b is negative or at least 64, as PyTorch."""
+    if b < 0 or b >= 64:
+        return -1 if a < 0 else 0
+    return a >> b
+
+
 def maximum(a, b):
     """the larger of a and b; nan if either is nan (PyTorch propagates nan)"""
     if a != a or b != b:

@@ -28,6 +28,7 @@ from kernels.strided import Strided, contiguous_strides
 pytestmark = [pytest.mark.gpu, pytest.mark.filterwarnings("ignore::RuntimeWarning")]
 
 backend = CUDABackend()
+REFERENCE = ReferenceBackend()
 DTYPES = [np.float32, np.float64, np.int32, np.int64, np.bool_, np.uint8, np.int8]
 TOLERANCE = {np.dtype(np.float32): 2e-6, np.dtype(np.float64): 1e-12}
 VIEW_KINDS = ["contiguous", "transposed", "offset", "step", "reversed", "broadcast"]
@@ -237,6 +238,27 @@ def test_zip_on_int64(name):
     backend.zip(ops.BINARY_OPS[name], device(a), device(b), out)
     expected = apply_scalar(BINARY_FUNCTIONS[ops.BINARY_OPS[name]], out_dtype, a, b)
     assert_close(host(out), expected, f"zip {name} int64")
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int32, np.int64])
+@pytest.mark.parametrize("name", list(ops.BITWISE_OPS))
+def test_bitwise_matches_the_reference_contiguous_and_strided(name, dtype):
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(3)
+    a = rng.integers(info.min, info.max, (3, 4), endpoint=True).astype(dtype)
+    # shift amounts past the dtype's bits and past 64 (and negative ones, for signed dtypes)
+    b = np.array([max(int(info.min), -1), 1, 9, 70][:4], dtype)
+    code = ops.BITWISE_OPS[name]
+    column_major = a.T.copy()  # a's values laid out by columns: a transposed view
+    for a_view, a_base, what in [(a, a, "contiguous"), (column_major.T, column_major,
+                                                        "transposed")]:
+        out = device(np.zeros((3, 4), dtype))
+        backend.bitwise(code, mirror(a_view, a_base), device(b), out)
+        expected = np.zeros((3, 4), dtype)
+        REFERENCE.bitwise(code, Strided(a, a.shape, contiguous_strides(a.shape), 0),
+                          Strided(b, b.shape, (1,), 0),
+                          Strided(expected.reshape(-1), (3, 4), (4, 1), 0))
+        assert_close(host(out), expected, f"bitwise {name} {np.dtype(dtype).name} {what}")
 
 
 @pytest.mark.parametrize("kind_a", VIEW_KINDS)

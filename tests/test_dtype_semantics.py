@@ -116,6 +116,12 @@ def and_or_xor_in_place(v):
     return v
 
 
+def shifts_in_place(v):
+    v <<= 2
+    v >>= 1
+    return v
+
+
 EDGES = {
     "trunc division of infinities": lambda T, t: t([1.0, -1.0, 0.0, 7.0]).div(
         0.0, rounding_mode="trunc"),
@@ -139,6 +145,19 @@ EDGES = {
     "%= through a view": through_a_view(remainder_in_place),
     "**= through a view": through_a_view(pow_in_place),
     "&=, |=, ^= through a view": through_a_view(and_or_xor_in_place),
+    "<<=, >>= through a view": through_a_view(shifts_in_place),
+    "int64 << past 63 and negative": lambda T, t: t([1, -8, 5, 8]) << t([64, 1, -1, 60]),
+    "int64 >> past 63 and negative": lambda T, t: t([-8, -8, 8, -9]) >> t([64, -1, 100, 2]),
+    "int8 << wraps and past 8 bits": lambda T, t: t([1, 3, 1], "int8") << t([7, 6, 8], "int8"),
+    "uint8 >> and <<": lambda T, t: (t([200, 255], "uint8") >> 1) + (t([200, 1], "uint8") << 1),
+    "int16 << int8 promotes": lambda T, t: t([3], "int16") << t([15], "int8"),
+    "number << tensor": lambda T, t: 3 << t([0, 1, 8]),
+    "number >> tensor": lambda T, t: 1000 >> t([[0], [3]]),
+    "uint8 << int8 is int16": lambda T, t: t([1, 2], "uint8") << t([1, 7], "int8"),
+    "T.bitwise_left_shift": lambda T, t: T.bitwise_left_shift(t([1, 2]), 3),
+    "bitwise_right_shift method, 0-d": lambda T, t: t(-17).bitwise_right_shift(t(2)),
+    "int & int8 transposed": lambda T, t: t([[1, 2], [3, 4]]).t() & t([6, 5], "int8"),
+    "int8 ^ int32 broadcast": lambda T, t: t([[-1], [5]], "int8") ^ t([1, 2, 3], "int32"),
     "exp_ of an int tensor": lambda T, t: t([1, 2]).exp_(),
     "clamp_ of an int tensor with float bounds": lambda T, t: t([1, 2]).clamp_(0.5, 1.5),
     "full wraps -1 into a uint8": lambda T, t: T.full((2,), -1, dtype=T.uint8),
@@ -193,6 +212,37 @@ def test_float_functions_of_integers(name, device):
 @pytest.mark.parametrize("name", list(EDGES))
 def test_edge_cases(name, device):
     assert_agree(EDGES[name], device)
+
+
+@on_devices
+def test_shifts_refuse_floats_and_bools(device):
+    # PyTorch raises NotImplementedError ('"lshift_cpu" not implemented for 'Float''); we a
+    # RuntimeError with the same message start
+    with pytest.raises(RuntimeError, match="lshift_cpu.*Float"):
+        tg.tensor([1.0], device=device) << 1
+    with pytest.raises(RuntimeError, match="rshift_cpu.*Bool"):
+        tg.tensor([True], device=device) >> tg.tensor([True], device=device)
+    with pytest.raises(RuntimeError, match="bitwise_xor_cpu.*Double"):
+        tg.tensor([1.0], dtype=tg.float64, device=device) ^ tg.tensor([1], device=device)
+
+
+@on_devices
+def test_bit_ops_never_copy_to_the_host(device, monkeypatch):
+    """The bit ops run as kernels on the tensor's device (ops.BITWISE_OPS): reading a buffer
+    back to the host inside them fails this test."""
+    x = tg.tensor([[-8, 5], [3, 127]], dtype=tg.int8, device=device)
+    y = tg.tensor([1, 2], device=device)
+    backend = type(x._storage.backend)
+
+    def refuse(self, view):
+        raise AssertionError("a bit op read a buffer back to the host")
+
+    monkeypatch.setattr(backend, "to_numpy", refuse)
+    results = [x & y, x | 3, 7 ^ x, x << y, x.t() >> 1, ~x]
+    monkeypatch.undo()
+    expected = [[[0, 0], [1, 2]], [[-5, 7], [3, 127]], [[-1, 2], [4, 120]],
+                [[-16, 20], [6, 508]], [[-4, 1], [2, 63]], [[7, -6], [-4, -128]]]
+    assert [r.tolist() for r in results] == expected
 
 
 def wrap(value: int, bits: int) -> int:

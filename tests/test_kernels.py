@@ -39,7 +39,7 @@ KINDS = ("contiguous", "transposed", "offset", "step", "broadcast")
 
 PINNED_BACKEND_METHODS = (
     "empty", "full", "from_numpy", "to_numpy",
-    "map", "zip", "where", "copy",
+    "map", "zip", "bitwise", "where", "copy",
     "reduce", "arg_reduce",
     "matmul", "linear", "linear_grad_weight",
     "take", "index_add", "index_put",
@@ -67,6 +67,8 @@ PINNED_BINARY = {
     "pow_back_base": 29, "pow_back_exponent": 30, "erf_back": 31, "int_floor_divide": 32,
     "int_remainder": 33, "int_pow": 34,
 }
+PINNED_BITWISE = {"bitwise_and": 0, "bitwise_or": 1, "bitwise_xor": 2, "bitwise_left_shift": 3,
+                  "bitwise_right_shift": 4}
 PINNED_REDUCE = {"sum": 0, "prod": 1, "max": 2, "min": 3}
 PINNED_ARG_REDUCE = {"argmax": 0, "argmin": 1}
 PINNED_PRIMITIVES = (
@@ -115,6 +117,7 @@ def test_cuda_backend_has_exactly_the_interface() -> None:
 def test_op_code_lists_are_pinned() -> None:
     for name, got, pinned in [("UNARY_OPS", ops.UNARY_OPS, PINNED_UNARY),
                               ("BINARY_OPS", ops.BINARY_OPS, PINNED_BINARY),
+                              ("BITWISE_OPS", ops.BITWISE_OPS, PINNED_BITWISE),
                               ("REDUCE_OPS", ops.REDUCE_OPS, PINNED_REDUCE),
                               ("ARG_REDUCE_OPS", ops.ARG_REDUCE_OPS, PINNED_ARG_REDUCE)]:
         assert got == pinned, f"kernels.ops.{name} changed: {got}"
@@ -297,6 +300,72 @@ def test_zip_cpu_matches_reference(name: str, dtype: type) -> None:
         assert_same(results[1], results[0],
                     f"zip {name} {np.dtype(dtype).name} a={kind_a}{shape_a} b={kind_b}{shape_b} "
                     f"-> {out_shape} transposed_out={transposed}")
+
+
+INTEGERS = (np.int8, np.int16, np.int32, np.int64, np.uint8)
+
+
+def _wrapped(value: int, dtype: type) -> int:
+    """A Python integer kept to dtype's bits (two's complement), as a store into dtype does."""
+    bits = np.dtype(dtype).itemsize * 8
+    value %= 1 << bits
+    signed = np.dtype(dtype).kind == "i"
+    return value - (1 << bits) if signed and value >= 1 << (bits - 1) else value
+
+
+def _bit_op_by_hand(name: str, a: int, b: int, dtype: type) -> int:
+    """PyTorch's rules for one pair of Python integers (shifts outside 0..63: 0, or -1 for a
+    right shift of a negative number)."""
+    if name == "bitwise_and":
+        return _wrapped(a & b, dtype)
+    if name == "bitwise_or":
+        return _wrapped(a | b, dtype)
+    if name == "bitwise_xor":
+        return _wrapped(a ^ b, dtype)
+    if not 0 <= b < 64:
+        return -1 if name == "bitwise_right_shift" and a < 0 else 0
+    return _wrapped(a << b if name == "bitwise_left_shift" else a >> b, dtype)
+
+
+@pytest.mark.parametrize("dtype", INTEGERS, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name", list(ops.BITWISE_OPS))
+def test_bitwise_reference_follows_the_rules_by_hand(name: str, dtype: type) -> None:
+    info = np.iinfo(dtype)
+    values = sorted(v for v in {info.min, info.min + 1, -9, -1, 0, 1, 5, 100, info.max}
+                    if info.min <= v <= info.max)
+    shifts = [s for s in (-1, 0, 1, 3, 7, 8, 15, 16, 31, 32, 63, 64, 100)
+              if info.min <= s <= info.max]
+    b_values = shifts if "shift" in name else values
+    a = np.array([x for x in values for _ in b_values], dtype=dtype)
+    b = np.array([y for _ in values for y in b_values], dtype=dtype)
+    out = new_output(a.shape, dtype)
+    REFERENCE.bitwise(ops.BITWISE_OPS[name], strided_input(a, "contiguous")[0],
+                      strided_input(b, "contiguous")[0], out)
+    expected = np.array([_bit_op_by_hand(name, int(x), int(y), dtype) for x, y in zip(a, b)],
+                        dtype=dtype)
+    assert_same(REFERENCE.to_numpy(out), expected, f"reference {name} {np.dtype(dtype).name}")
+
+
+@pytest.mark.parametrize("dtype", INTEGERS, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name", list(ops.BITWISE_OPS))
+def test_bitwise_cpu_matches_reference(name: str, dtype: type) -> None:
+    op = ops.BITWISE_OPS[name]
+    rng = np.random.default_rng(200 + op)
+    info = np.iinfo(dtype)
+    for kind_a, shape_a, kind_b, shape_b, out_shape, transposed in _elementwise_cases(dtype):
+        a_array = rng.integers(info.min, info.max, shape_a, endpoint=True).astype(dtype)
+        high = min(int(info.max), 70)
+        b_array = rng.integers(max(int(info.min), -2), high, shape_b, endpoint=True).astype(dtype)
+        a, _ = strided_input(np.asarray(a_array), kind_a)
+        b, _ = strided_input(np.asarray(b_array), kind_b)
+        results = []
+        for backend in (REFERENCE, CPU):
+            out = new_output(out_shape, dtype, transposed)
+            backend.bitwise(op, a, b, out)
+            results.append(backend.to_numpy(out).copy())
+        assert_same(results[1], results[0],
+                    f"bitwise {name} {np.dtype(dtype).name} a={kind_a}{shape_a} "
+                    f"b={kind_b}{shape_b} -> {out_shape} transposed_out={transposed}")
 
 
 def test_zip_contiguous_bool() -> None:

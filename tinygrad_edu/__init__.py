@@ -67,8 +67,10 @@ from tinygrad_edu.composite import (
     all,  # noqa: A004
     allclose,
     bitwise_and,
+    bitwise_left_shift,
     bitwise_not,
     bitwise_or,
+    bitwise_right_shift,
     bitwise_xor,
     amax,
     amin,

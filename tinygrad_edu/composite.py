@@ -319,17 +319,29 @@ def isfinite(x: Any) -> Any:
 
 def bitwise_and(a: Any, b: Any) -> Any:
     """a & b: bit by bit on integers, logical on bools (as PyTorch); no gradient"""
-    return _bitwise("bitwise_and", np.bitwise_and, logical_and, a, b)
+    return _bitwise("bitwise_and", ops.BITWISE_AND, a, b, on_bools=logical_and)
 
 
 def bitwise_or(a: Any, b: Any) -> Any:
     """a | b: bit by bit on integers, logical on bools"""
-    return _bitwise("bitwise_or", np.bitwise_or, logical_or, a, b)
+    return _bitwise("bitwise_or", ops.BITWISE_OR, a, b, on_bools=logical_or)
 
 
 def bitwise_xor(a: Any, b: Any) -> Any:
     """a ^ b: bit by bit on integers, logical on bools"""
-    return _bitwise("bitwise_xor", np.bitwise_xor, logical_xor, a, b)
+    return _bitwise("bitwise_xor", ops.BITWISE_XOR, a, b, on_bools=logical_xor)
+
+
+def bitwise_left_shift(a: Any, b: Any) -> Any:
+    """a << b on integers, wrapping in a's dtype; a negative shift, or one past the dtype's
+    bits, gives 0 (as PyTorch)"""
+    return _bitwise("lshift", ops.BITWISE_LEFT_SHIFT, a, b)
+
+
+def bitwise_right_shift(a: Any, b: Any) -> Any:
+    """a >> b on integers, copying the sign bit in: -8 >> 1 is -4; a negative shift, or one
+    past the dtype's bits, gives -1 for negative a and 0 otherwise (as PyTorch)"""
+    return _bitwise("rshift", ops.BITWISE_RIGHT_SHIFT, a, b)
 
 
 def bitwise_not(x: Any) -> Any:
@@ -342,24 +354,27 @@ def bitwise_not(x: Any) -> Any:
 
 
 def _check_bitwise(name: str, dtype: dtypes.dtype) -> None:
-    if dtype.is_floating_point:  # PyTorch raises NotImplementedError; we a RuntimeError
+    if dtype.is_floating_point or (dtype is dtypes.bool_ and name.endswith("shift")):
+        # PyTorch raises NotImplementedError; we a RuntimeError
         raise RuntimeError(f'"{name}_cpu" not implemented for '
-                           f"'{dtypes.scalar_type_name(dtype)}': only integer and bool tensors "
+                           f"'{dtypes.scalar_type_name(dtype)}': only integer"
+                           f"{'' if name.endswith('shift') else ' and bool'} tensors "
                            "have bits to combine")
 
 
-def _bitwise(name: str, on_host: Any, on_bools: Any, a: Any, b: Any) -> Any:
-    """The integer case runs on the host with NumPy: the kernels have no bit op codes.
-    (PyTorch runs it on the tensor's device; here a CUDA tensor makes a round trip.)"""
+def _bitwise(name: str, op: int, a: Any, b: Any, on_bools: Any = None) -> Any:
+    """A bit op (kernels/ops.py BITWISE_OPS) on the operands' device: both are cast to the
+    promoted integer dtype, which the result has. No gradient: integers have none."""
     a, b, dtype = promote(a, b)
-    if dtype is dtypes.bool_:
+    if dtype is dtypes.bool_ and on_bools is not None:
         return on_bools(a, b)
     _check_bitwise(name, dtype)
     dispatch.same_device(name, a, b)
-    dispatch.broadcast(name, a, b)  # PyTorch's error for shapes that do not broadcast
-    host = [x._storage.backend.to_numpy(x._strided()).astype(dtype.numpy) for x in (a, b)]
-    # (np.asarray, not np.ascontiguousarray, which makes a 0-d result 1-d)
-    return _to_device(np.asarray(on_host(host[0], host[1]), order="C"), a)
+    shape = dispatch.broadcast(name, a, b)  # PyTorch's error for shapes that do not broadcast
+    a, b = (x if x.dtype is dtype else dispatch.contiguous(x, dtype) for x in (a, b))
+    out = dispatch.new_tensor(a, shape, dtype)
+    a._storage.backend.bitwise(op, a._strided(), b._strided(), out._strided())
+    return out
 
 
 def maximum(a: Any, b: Any) -> Any:

@@ -102,7 +102,20 @@ class TensorMath:
     def __rxor__(self, other: Any) -> Any:
         return C.bitwise_xor(other, self)
 
+    def __lshift__(self, other: Any) -> Any:
+        return C.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other: Any) -> Any:
+        return C.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other: Any) -> Any:
+        return C.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other: Any) -> Any:
+        return C.bitwise_right_shift(other, self)
+
     bitwise_and, bitwise_or, bitwise_xor = __and__, __or__, __xor__
+    bitwise_left_shift, bitwise_right_shift = __lshift__, __rshift__
     bitwise_not = __invert__
 
     # ---- comparisons (no gradient; bool results)
@@ -157,6 +170,12 @@ class TensorMath:
     def __ixor__(self, other: Any) -> Any:
         return self.bitwise_xor_(other)
 
+    def __ilshift__(self, other: Any) -> Any:
+        return self.bitwise_left_shift_(other)
+
+    def __irshift__(self, other: Any) -> Any:
+        return self.bitwise_right_shift_(other)
+
     def floor_divide_(self, other: Any) -> Any:
         return self._assign(_same_dtype(C.floor_divide(self._inplace_input(), other), self))
 
@@ -171,6 +190,14 @@ class TensorMath:
 
     def bitwise_xor_(self, other: Any) -> Any:
         return self._assign(_same_dtype(C.bitwise_xor(self._inplace_input(), other), self))
+
+    def bitwise_left_shift_(self, other: Any) -> Any:
+        return self._assign(_same_dtype(C.bitwise_left_shift(self._inplace_input(), other),
+                                        self))
+
+    def bitwise_right_shift_(self, other: Any) -> Any:
+        return self._assign(_same_dtype(C.bitwise_right_shift(self._inplace_input(), other),
+                                        self))
 
     def add_(self, other: Any, alpha: Any = 1) -> Any:
         return self._assign(_same_dtype(C.add(self._inplace_input(), other, alpha), self))

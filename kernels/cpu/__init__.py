@@ -220,6 +220,15 @@ class CPUBackend:
             b.buffer, _int64(broadcast_strides(b.shape, b.strides, shape)), b.offset,
             out.buffer, _int64(out.strides), out.offset, _int64(shape))
 
+    def bitwise(self, op: int, a: Strided, b: Strided, out: Strided) -> None:
+        if prod(out.shape) == 0:
+            return
+        shape = out.shape
+        elementwise.bitwise_strided(
+            op, a.buffer, _int64(broadcast_strides(a.shape, a.strides, shape)), a.offset,
+            b.buffer, _int64(broadcast_strides(b.shape, b.strides, shape)), b.offset,
+            out.buffer, _int64(out.strides), out.offset, _int64(shape))
+
     def copy(self, source: Strided, out: Strided) -> None:
         self.map(ops.IDENTITY, source, out)
 

@@ -20,6 +20,7 @@ from kernels.cpu.scalar import (
     ordinal_to_position,
     row_start_position,
     store_binary,
+    store_bitwise,
     store_unary,
 )
 
@@ -266,3 +267,19 @@ def where_strided(c, c_strides, c_offset, a, a_strides, a_offset, b, b_strides, 
         po = ordinal_to_position(ordinal, shape, out_strides, out_offset)
         out[po] = a[pa] if c[pc] else b[pb]
 
+
+@kernel
+def bitwise_strided(op, a, a_strides, a_offset, b, b_strides, b_offset,
+                    out, out_strides, out_offset, shape):
+    """for every index i: out[i] = f(a[i], b[i]) for a bit op (integers; ops.BITWISE_OPS).
+
+    Bit ops are rare in a network, so they get this one plain strided loop, no fast paths.
+    """
+    n = 1
+    for k in range(shape.shape[0]):
+        n *= shape[k]
+    for ordinal in range(n):
+        pa = ordinal_to_position(ordinal, shape, a_strides, a_offset)
+        pb = ordinal_to_position(ordinal, shape, b_strides, b_offset)
+        po = ordinal_to_position(ordinal, shape, out_strides, out_offset)
+        store_bitwise(op, a[pa], b[pb], out, po)

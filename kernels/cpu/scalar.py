@@ -62,6 +62,13 @@ reciprocal_back = inline(scalar_math.reciprocal_back)
 power_back_base = inline(scalar_math.power_back_base)
 power_back_exponent = inline(scalar_math.power_back_exponent)
 
+# ---- bit ops (integers only)
+bitwise_and = inline(scalar_math.bitwise_and)
+bitwise_or = inline(scalar_math.bitwise_or)
+bitwise_xor = inline(scalar_math.bitwise_xor)
+shift_left = inline(scalar_math.shift_left)
+shift_right = inline(scalar_math.shift_right)
+
 
 @inline
 def store_unary(op, x, out, o):
@@ -175,3 +182,18 @@ def store_binary(op, a, b, out, o):
         out[o] = erf_back(a, b)
     else:  # ops.POW_BACK_EXPONENT
         out[o] = power_back_exponent(a, b)
+
+
+@inline
+def store_bitwise(op, a, b, out, o):
+    """out[o] = f(a, b) for the bit op code `op` (kernels/ops.py BITWISE_OPS; integers only)."""
+    if op == ops.BITWISE_AND:
+        out[o] = bitwise_and(a, b)
+    elif op == ops.BITWISE_OR:
+        out[o] = bitwise_or(a, b)
+    elif op == ops.BITWISE_XOR:
+        out[o] = bitwise_xor(a, b)
+    elif op == ops.BITWISE_LEFT_SHIFT:
+        out[o] = shift_left(a, b)
+    else:  # ops.BITWISE_RIGHT_SHIFT
+        out[o] = shift_right(a, b)

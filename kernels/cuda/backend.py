@@ -179,6 +179,23 @@ class CUDABackend:
                 op, a.buffer, a_strides, a.offset, b.buffer, b_strides, b.offset,
                 out.buffer, out_strides, out.offset, shape, size)
 
+    def bitwise(self, op: int, a: Strided, b: Strided, out: Strided) -> None:
+        _require_device("bitwise", a.buffer, b.buffer, out.buffer)
+        size = numel(out.shape)
+        if size == 0:
+            return
+        shape, (a_strides, b_strides, out_strides), contiguous = plan_elementwise(
+            out.shape, [a, b, out])
+        launch = (blocks_for(size), THREADS_PER_BLOCK)
+        kernel = elementwise.BITWISE_KERNELS[contiguous]
+        if contiguous:
+            kernel[launch](op, a.buffer, a.offset, b.buffer, b.offset, out.buffer, out.offset,
+                           size)
+        else:
+            kernel[launch](
+                op, a.buffer, a_strides, a.offset, b.buffer, b_strides, b.offset,
+                out.buffer, out_strides, out.offset, shape, size)
+
     def where(self, condition: Strided, a: Strided, b: Strided, out: Strided) -> None:
         _require_device("where", condition.buffer, a.buffer, b.buffer, out.buffer)
         size = numel(out.shape)

@@ -103,6 +103,13 @@ def sweep(backend, every_pair: bool = True) -> None:
         for target in {a, np.dtype(bool), np.dtype(np.float32)}:
             backend.zip(ops.ADD, transposed(tensor(a)), tensor(a, (3, 2)), out(target, (3, 2)))
 
+    # bit ops: one integer dtype for operands and out (the Tensor layer casts first)
+    for dtype in DTYPES:
+        if dtype.kind in "iu":
+            backend.bitwise(ops.BITWISE_LEFT_SHIFT, tensor(dtype), tensor(dtype), out(dtype))
+            backend.bitwise(ops.BITWISE_AND, transposed(tensor(dtype)), tensor(dtype, (3, 2)),
+                            out(dtype, (3, 2)))
+
     for a in DTYPES:
         condition = tensor(np.bool_)
         for b in partners(a):

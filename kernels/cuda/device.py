@@ -81,6 +81,13 @@ reciprocal_back = compile_scalar(scalar_math.reciprocal_back)
 power_back_base = compile_scalar(scalar_math.power_back_base)
 power_back_exponent = compile_scalar(scalar_math.power_back_exponent)
 
+# ---- bit ops (integers only)
+bitwise_and = compile_scalar(scalar_math.bitwise_and)
+bitwise_or = compile_scalar(scalar_math.bitwise_or)
+bitwise_xor = compile_scalar(scalar_math.bitwise_xor)
+shift_left = compile_scalar(scalar_math.shift_left)
+shift_right = compile_scalar(scalar_math.shift_right)
+
 
 @cuda.jit(device=True)
 def store_unary(op, x, out, o):
@@ -228,3 +235,18 @@ def arg_better(op, candidate, best):
     if op == ops.ARGMAX:
         return candidate > best
     return candidate < best
+
+
+@cuda.jit(device=True)
+def store_bitwise(op, a, b, out, o):
+    """out[o] = f(a, b) for the bit op code `op` (kernels/ops.py BITWISE_OPS; integers only)."""
+    if op == ops.BITWISE_AND:
+        out[o] = bitwise_and(a, b)
+    elif op == ops.BITWISE_OR:
+        out[o] = bitwise_or(a, b)
+    elif op == ops.BITWISE_XOR:
+        out[o] = bitwise_xor(a, b)
+    elif op == ops.BITWISE_LEFT_SHIFT:
+        out[o] = shift_left(a, b)
+    else:  # ops.BITWISE_RIGHT_SHIFT
+        out[o] = shift_right(a, b)

@@ -17,7 +17,7 @@ uses each loaded value as it is; `widen` turns inputs to float32 first (the host
 
 from numba import cuda, float32
 
-from kernels.cuda.device import ordinal_to_position, store_binary, store_unary
+from kernels.cuda.device import ordinal_to_position, store_binary, store_bitwise, store_unary
 
 
 @cuda.jit
@@ -61,14 +61,15 @@ def map_kernels(load):
     return map_contiguous, map_strided
 
 
-def zip_kernels(load):
-    """zip's contiguous and strided kernels, each loaded value passed through `load`."""
+def zip_kernels(load, store=store_binary):
+    """zip's contiguous and strided kernels, each loaded value passed through `load`, the
+    result stored by `store` (store_binary; store_bitwise makes the bit-op kernels)."""
 
     @cuda.jit
     def zip_contiguous(op, a, a_offset, b, b_offset, out, out_offset, size):
         """for i: out[out_offset + i] = f(a[a_offset + i], b[b_offset + i])"""
         for i in range(cuda.grid(1), size, cuda.gridsize(1)):
-            store_binary(op, load(a[a_offset + i]), load(b[b_offset + i]), out, out_offset + i)
+            store(op, load(a[a_offset + i]), load(b[b_offset + i]), out, out_offset + i)
 
     @cuda.jit
     def zip_strided(op, a, a_strides, a_offset, b, b_strides, b_offset,
@@ -78,7 +79,7 @@ def zip_kernels(load):
             a_position = ordinal_to_position(i, shape, a_strides, a_offset)
             b_position = ordinal_to_position(i, shape, b_strides, b_offset)
             out_position = ordinal_to_position(i, shape, out_strides, out_offset)
-            store_binary(op, load(a[a_position]), load(b[b_position]), out, out_position)
+            store(op, load(a[a_position]), load(b[b_position]), out, out_position)
 
     return zip_contiguous, zip_strided
 
@@ -96,6 +97,11 @@ MAP_KERNELS = {(True, False): map_contiguous_kernel, (False, False): map_strided
                (True, True): map_contiguous_half_kernel, (False, True): map_strided_half_kernel}
 ZIP_KERNELS = {(True, False): zip_contiguous_kernel, (False, False): zip_strided_kernel,
                (True, True): zip_contiguous_half_kernel, (False, True): zip_strided_half_kernel}
+
+# bit ops (integers only, kernels/ops.py BITWISE_OPS): zip's loops with the bit-op store;
+# contiguous -> kernel
+bitwise_contiguous_kernel, bitwise_strided_kernel = zip_kernels(keep, store_bitwise)
+BITWISE_KERNELS = {True: bitwise_contiguous_kernel, False: bitwise_strided_kernel}
 
 
 @cuda.jit
