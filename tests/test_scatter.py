@@ -1,4 +1,4 @@
-"""scatter, scatter_add, index_add (and their in-place forms) against PyTorch, on every device:
+"""scatter, scatter_add, index_add, index_copy, index_fill, take (and in-place forms) against PyTorch, on every device:
 values, PyTorch's errors, gradients to both x and the source, and repeated indices."""
 
 from __future__ import annotations
@@ -47,6 +47,44 @@ CASES = {
         0, t([0, 0]), T.ones(3, 4).to(t.device)),
     "error: index_add float index": lambda T, t: T.zeros(3, 4).to(t.device).index_add(
         0, t([0.0, 1.0]), T.ones(2, 4).to(t.device)),
+    "error: index_add out of range": lambda T, t: T.zeros(3).to(t.device).index_add(
+        0, t([-1]), t([1.0])),
+    "error: index_add dtypes": lambda T, t: T.zeros(3).to(t.device).index_add(
+        0, t([1]), t([1.0], "float64")),
+    "index_copy, dim 0": lambda T, t: T.zeros(3, 4).to(t.device).index_copy(
+        0, t([2, 0]), t([[1.0] * 4, [2.0] * 4])),
+    "index_copy_, dim 1, int64": lambda T, t: t([[1, 2, 3], [4, 5, 6]]).index_copy_(
+        1, t([2, 0]), t([[10, 20], [30, 40]])),
+    "index_copy of a 0-d tensor": lambda T, t: t(5.0).index_copy(0, t([0]), t(2.0)),
+    "error: index_copy count": lambda T, t: T.zeros(3, 2).to(t.device).index_copy(
+        0, t([1]), T.ones(2, 2).to(t.device)),
+    "error: index_copy out of range": lambda T, t: T.zeros(3).to(t.device).index_copy(
+        0, t([3]), t([1.0])),
+    "error: index_copy int32 index": lambda T, t: T.zeros(3).to(t.device).index_copy(
+        0, t([1], "int32"), t([1.0])),
+    "error: index_copy dtypes": lambda T, t: T.zeros(3).to(t.device).index_copy(
+        0, t([1]), t([1.0], "float64")),
+    "index_fill, dim 1": lambda T, t: T.zeros(3, 4).to(t.device).index_fill(1, t([0, 2]), -1.5),
+    "index_fill_, negative index, int64 gets 2.7 as 2": lambda T, t: t([1, 2, 3]).index_fill_(
+        0, t([-1]), 2.7),
+    "index_fill with a 0-d tensor, 0-d index": lambda T, t: T.zeros(2, 3).to(t.device).index_fill(
+        1, t(1), t(7.0, "float64")),
+    "index_fill of a non-contiguous view": lambda T, t: T.arange(6.0).to(t.device).view(
+        2, 3).t().index_fill(0, t([1]), 0.0),
+    "error: index_fill out of range": lambda T, t: T.zeros(3).to(t.device).index_fill(
+        0, t([-4]), 1.0),
+    "error: index_fill int32 index": lambda T, t: T.zeros(3).to(t.device).index_fill(
+        0, t([1], "int32"), 1.0),
+    "error: index_fill 2-d index": lambda T, t: T.zeros(3).to(t.device).index_fill(
+        0, t([[1]]), 1.0),
+    "error: index_fill 1-d value": lambda T, t: T.zeros(3).to(t.device).index_fill(
+        0, t([1]), t([1.0])),
+    "take, negative and 2-d index": lambda T, t: T.take(T.arange(6.0).to(t.device).view(2, 3),
+                                                        t([[0, -1], [4, 2]])),
+    "take of a transposed view": lambda T, t: T.arange(6).to(t.device).view(2, 3).t().take(
+        t([1, 2])),
+    "error: take out of range": lambda T, t: T.take(T.zeros(3).to(t.device), t([3])),
+    "error: take float index": lambda T, t: T.take(T.zeros(3).to(t.device), t([1.0])),
 }
 
 
@@ -80,7 +118,10 @@ def test_gradients_reach_x_and_the_source(device):
         grads = []
         for make in (lambda x, s: x.scatter_add(0, index([1, 1, 0]), s),
                      lambda x, s: x.index_add(0, index([2, 0, 2]), s, alpha=3),
-                     lambda x, s: x.scatter(0, index([2, 0, 1]), s)):
+                     lambda x, s: x.scatter(0, index([2, 0, 1]), s),
+                     lambda x, s: x.index_copy(0, index([2, 0, 1]), s),
+                     lambda x, s: x.index_fill(0, index([2]), 0.0) * s,
+                     lambda x, s: x.take(index([2, 2, 0])) * s):
             x = module.ones(3, device=where, requires_grad=True)
             s = module.tensor([5.0, 6.0, 7.0], device=where, requires_grad=True)
             y = make(x, s)
@@ -88,4 +129,16 @@ def test_gradients_reach_x_and_the_source(device):
             grads.append((type(y.grad_fn).__name__ if module is torch else y.grad_fn.name(),
                           x.grad.tolist(), s.grad.tolist()))
         results[module] = grads
+    assert results[tg] == results[torch]
+
+
+def test_index_fill_with_a_tensor_value_gives_it_the_gradient(device):
+    results = {}
+    for module, where in ((tg, device), (torch, "cpu")):
+        x = module.ones(2, 3, device=where, requires_grad=True)
+        value = module.tensor(4.0, device=where, requires_grad=True)
+        y = x.index_fill(1, module.tensor([0, 2], device=where), value)
+        (y * module.arange(6.0, device=where).view(2, 3)).sum().backward()
+        name = type(y.grad_fn).__name__ if module is torch else y.grad_fn.name()
+        results[module] = (name, y.tolist(), x.grad.tolist(), value.grad.item())
     assert results[tg] == results[torch]

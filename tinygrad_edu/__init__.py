@@ -137,7 +137,7 @@ from tinygrad_edu.composite import (
 )
 from tinygrad_edu import composite as _C
 from tinygrad_edu.indexing import gather  # checks the index, then movement.gather
-from tinygrad_edu.indexing import index_add, scatter, scatter_add
+from tinygrad_edu.indexing import index_add, index_copy, index_fill, scatter, scatter_add, take
 from tinygrad_edu.movement import (
     cat,
     chunk,

@@ -199,43 +199,149 @@ def scatter_add(x: Any, dim: int, index: Any, src: Any) -> Any:
 
 def index_add(x: Any, dim: int, index: Any, source: Any, alpha: Any = 1) -> Any:
     """A copy of x with out[:, index[j]] += alpha * source[:, j] (dim 1); repeats add up."""
-    if not isinstance(index, tensor_module.Tensor) or index.dtype not in (dtypes.int64,
-                                                                          dtypes.int32):
-        dtype = getattr(index, "dtype", None)
+    if not _is_index(index, dtypes.int64, dtypes.int32):
         raise RuntimeError("index_add_(): Expected dtype int32/int64 for index but got: "
-                           f"{dtypes.scalar_type_name(dtype) if dtype else type(index).__name__}")
-    axis = tensor_module._axis(dim, x.ndim)
+                           f"{_type_name(index)}")
+    if source.dtype is not x.dtype:
+        raise RuntimeError(f"index_add_(): self ({_type_name(x)}) and source "
+                           f"({_type_name(source)}) must have the same scalar type")
+    axis, spread, values = _index_operands(x, dim, index, source)
+    if spread is None:
+        raise RuntimeError(f"index_add_(): Number of indices ({index.numel()}) should be "
+                           f"equal to source.size(dim): ({values}), for dim: {axis}")
+    if first_outside(index, 0, _size(x, axis)) is not None:
+        raise IndexError("index out of range in self")
+    if alpha != 1:
+        values = values * alpha
+    positions = M._element_numbers_for_gather(_at_least_1d(x), axis, spread)
+    return autograd.named(F.IndexAdd.apply(x, positions, values), "IndexAddBackward0")
+
+
+def index_copy(x: Any, dim: int, index: Any, source: Any) -> Any:
+    """A copy of x with out[:, index[j]] = source[:, j] (dim 1). Where an index repeats,
+    which write wins is not defined (as in PyTorch)."""
+    if not _is_index(index, dtypes.int64):
+        raise RuntimeError("index_copy_(): Expected a long tensor for index, but got "
+                           f"{_type_name(index)}")
+    if source.dtype is not x.dtype:
+        raise RuntimeError("index_copy_(): self and source expected to have the same dtype, "
+                           f"but got (self) {_type_name(x)} and (source) {_type_name(source)}")
+    axis, spread, values = _index_operands(x, dim, index, source)
+    if spread is None:
+        raise IndexError(f"index_copy_(): Number of indices ({index.numel()}) should be equal "
+                         f"to source.size(dim) ({values})")
+    size = _size(x, axis)
+    if (bad := first_outside(index, 0, size)) is not None:
+        raise IndexError(f"index_copy_(): index {bad} is out of bounds for dimension {axis} "
+                         f"with size {size}")
+    positions = M._element_numbers_for_gather(_at_least_1d(x), axis, spread)
+    return autograd.named(F.IndexPut.apply(x, positions, values), "IndexCopyBackward0")
+
+
+def index_fill(x: Any, dim: int, index: Any, value: Any) -> Any:
+    """A copy of x with out[:, index[j]] = value (dim 1). value is a number or a 0-d tensor
+    (which then gets the gradient of every element it filled); a negative index counts from
+    the end, as PyTorch."""
+    if not _is_index(index, dtypes.int64):
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if index.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    if isinstance(value, tensor_module.Tensor):
+        if value.ndim != 0:
+            raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but "
+                               f"got tensor with {value.ndim} dimension(s).")
+        value = value.to(x.dtype)
+    else:
+        value = _scalar(value, x)
+    axis = tensor_module._axis(dim, max(x.ndim, 1))
+    size = _size(x, axis)
+    if (bad := first_outside(index, -size, size)) is not None:
+        raise IndexError(f"index {bad} is out of bounds for dimension {axis} with size {size}")
+    from tinygrad_edu import composite as C
+    index = C.remainder(index.reshape(-1), size) if size else index.reshape(-1)  # -1 -> last
+    shape = list(_at_least_1d(x)._shape)
+    shape[axis] = index.numel()
+    spread = _spread(index, axis, tuple(shape))
+    positions = M._element_numbers_for_gather(_at_least_1d(x), axis, spread)
+    name = "IndexFillBackward1" if value.requires_grad else "IndexFillBackward0"
+    return autograd.named(F.IndexPut.apply(x, positions, M.expand(value, spread._shape)), name)
+
+
+def take(x: Any, index: Any) -> Any:
+    """x read as 1-d (row-major) at `index`; the result has index's shape. A negative index
+    counts from the end, as PyTorch."""
+    if not _is_index(index, dtypes.int64):
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got "
+                           f"{_type_name(index)}")
+    count = x.numel()
+    if (bad := first_outside(index, -count, count)) is not None:
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {count} "
+                         "elements.")
+    picked = x.reshape(-1)[index.reshape(-1)]  # advanced indexing: a Gather
+    return autograd.named(picked.reshape(index._shape), "TakeBackward0")
+
+
+def _is_index(index: Any, *allowed: dtypes.dtype) -> bool:
+    return isinstance(index, tensor_module.Tensor) and index.dtype in allowed
+
+
+def _type_name(x: Any) -> str:
+    """PyTorch's name of x's element type (Float, Long, ...), or x's Python type."""
+    dtype = getattr(x, "dtype", None)
+    return dtypes.scalar_type_name(dtype) if dtype else type(x).__name__
+
+
+def _at_least_1d(x: Any) -> Any:
+    """A 0-d tensor as shape (1,): the index_* ops treat it as having one dim of size 1."""
+    return x if x.ndim else x.reshape(1)
+
+
+def _size(x: Any, axis: int) -> int:
+    return _at_least_1d(x)._shape[axis]
+
+
+def _spread(index: Any, axis: int, shape: tuple) -> Any:
+    """index (1-d, or 0-d) laid along `axis` and repeated over the other dims of `shape`."""
+    along = [1] * len(shape)
+    along[axis] = index.numel()
+    return M.expand(index.reshape(tuple(along)).to(dtypes.int64), shape)
+
+
+def _index_operands(x: Any, dim: int, index: Any, source: Any) -> tuple:
+    """index_add / index_copy: PyTorch's shape checks, then (axis, index spread over source's
+    shape, source). A count that does not match source.size(dim) gives (axis, None, that
+    size), for the caller's own message."""
+    axis = tensor_module._axis(dim, max(x.ndim, 1))
     source_shape = source._shape if source.ndim else (1,)
+    x_shape = _at_least_1d(x)._shape
     if index.ndim > 1 or source.ndim not in (0, x.ndim) or builtins.any(
-            k != axis and s != n for k, (s, n) in enumerate(zip(source_shape, x._shape))):
+            k != axis and s != n for k, (s, n) in enumerate(zip(source_shape, x_shape))):
         raise RuntimeError("source tensor shape must match self tensor shape, excluding the "
                            f"specified dimension. Got self.shape = {list(x._shape)} "
                            f"source.shape = {list(source._shape)}")
-    count = index.numel()
-    if count != source_shape[axis]:
-        raise RuntimeError(f"index_add_(): Number of indices ({count}) should be equal to "
-                           f"source.size(dim): ({source_shape[axis]}), for dim: {axis}")
-    along = [1] * x.ndim
-    along[axis] = count
-    spread = M.expand(index.reshape(tuple(along)), source_shape)
-    if alpha != 1:
-        source = source * alpha
-    positions, values = _scatter_operands("index_add", x, axis, spread,
-                                          source.reshape(source_shape))
-    return autograd.named(F.IndexAdd.apply(x, positions, values), "IndexAddBackward0")
+    if index.numel() != source_shape[axis]:
+        return axis, None, source_shape[axis]
+    return axis, _spread(index, axis, source_shape), source.reshape(source_shape)
+
+
+def first_outside(index: Any, low: int, high: int) -> Any:
+    """The first value of index outside low <= v < high, or None: a min and a max reduction
+    on the index's device, read on the host (the values are read only on error)."""
+    from tinygrad_edu import composite as C
+    if index.numel() == 0 or index.dtype.is_floating_point:
+        return None
+    if C.amin(index).item() >= low and C.amax(index).item() < high:
+        return None
+    values = index._storage.backend.to_numpy(index._strided()).reshape(-1)
+    return values[(values < low) | (values >= high)][0]
 
 
 def check_index_range(index: Any, size: int, dim: int) -> None:
     """Raise PyTorch's error unless 0 <= index < size everywhere (a min and a max reduction
     on the index's device, read on the host; the offending value is found only on error)."""
-    from tinygrad_edu import composite as C
-    if index.numel() == 0 or index.dtype.is_floating_point:
-        return
-    if C.amin(index).item() >= 0 and C.amax(index).item() < size:
-        return
-    values = index._storage.backend.to_numpy(index._strided()).reshape(-1)
-    bad = values[(values < 0) | (values >= size)][0]
-    raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+    bad = first_outside(index, 0, size)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
 def setitem(x: Any, key: Any, value: Any) -> None:

@@ -595,6 +595,21 @@ class TensorMath:
         return self._assign(indexing.index_add(self._inplace_input(), dim, index, source,
                                                alpha))
 
+    def index_copy(self, dim: int, index: Any, source: Any) -> Any:
+        return indexing.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim: int, index: Any, source: Any) -> Any:
+        return self._assign(indexing.index_copy(self._inplace_input(), dim, index, source))
+
+    def index_fill(self, dim: int, index: Any, value: Any) -> Any:
+        return indexing.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim: int, index: Any, value: Any) -> Any:
+        return self._assign(indexing.index_fill(self._inplace_input(), dim, index, value))
+
+    def take(self, index: Any) -> Any:
+        return indexing.take(self, index)
+
     def __getitem__(self, key: Any) -> Any:
         return indexing.getitem(self, key)
 
