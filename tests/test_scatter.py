@@ -1,5 +1,6 @@
-"""scatter, scatter_add, index_add, index_copy, index_fill, take (and in-place forms) against PyTorch, on every device:
-values, PyTorch's errors, gradients to both x and the source, and repeated indices."""
+"""scatter, scatter_add, index_add, index_copy, index_fill, take (and in-place forms) against
+PyTorch, on every device: values, PyTorch's errors, gradients to both x and the source, and
+repeated indices."""
 
 from __future__ import annotations
 
