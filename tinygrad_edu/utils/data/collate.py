@@ -4,8 +4,10 @@
 
     Tensor                      -> stack(batch, 0)                       (B, *shape)
     NumPy array (numeric)       -> tensor of np.stack(batch)             same dtype
-    NumPy scalar                -> 1-D tensor of the values              same dtype
-    float / int / bool          -> tensor(batch): float64 / int64 / bool
+    NumPy scalar                -> tensor(batch)                  (its dtype, or promoted)
+    float                       -> tensor(batch, dtype=float64)
+    int / bool                  -> tensor(batch): int64 / bool, or the default float when a
+                                   later number is a float (tensor()'s rule over all values)
     str / bytes                 -> batch unchanged (a list or tuple of strings)
     Mapping                     -> {key: default_collate([d[key] for d in batch])}
     namedtuple                  -> same namedtuple of collated fields
@@ -83,13 +85,11 @@ def default_collate(batch: Any) -> Any:
     if isinstance(elem, np.generic):  # NumPy scalar: np.float32(1.0), np.int64(3), ...
         if elem.dtype.kind in _NON_NUMERIC_KINDS:
             raise TypeError(_COLLATE_ERROR.format(elem.dtype))
-        return _tg.from_numpy(np.array(batch))
+        return _tg.tensor(list(batch))
     if isinstance(elem, float):
-        return _tg.from_numpy(np.array(batch, dtype=np.float64))
-    if isinstance(elem, bool):  # before int: bool is an int subclass
-        return _tg.from_numpy(np.array(batch, dtype=np.bool_))
-    if isinstance(elem, int):
-        return _tg.from_numpy(np.array(batch, dtype=np.int64))
+        return _tg.tensor(list(batch), dtype=_tg.float64)
+    if isinstance(elem, int):  # bool too; [0, 0.5] is a float batch, [True, 2] an int64 one
+        return _tg.tensor(list(batch))
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
