@@ -395,6 +395,16 @@ def test_load_state_dict_copies_and_casts_state() -> None:
     assert loaded["exp_avg_sq"] is not state["state"][0]["exp_avg_sq"]
 
 
+def test_load_state_dict_keeps_a_plain_number_step() -> None:
+    """A custom optimizer may count steps with an int: it stays an int (PyTorch's rule)."""
+    p = tg.ones(2, requires_grad=True)
+    optimizer = optim.SGD([p], lr=0.1)
+    optimizer.state[p]["step"] = 3
+    optimizer.load_state_dict(optimizer.state_dict())
+    step = optimizer.state[p]["step"]
+    assert type(step) is int and step == 3, repr(step)
+
+
 def test_load_state_dict_refuses_mismatched_groups_and_shapes() -> None:
     a = tg.ones(3, requires_grad=True)
     optimizer = optim.Adam([a])

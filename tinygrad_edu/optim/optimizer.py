@@ -198,10 +198,10 @@ class Optimizer:
 
 def _state_value(param: Tensor, name: str, value: Any) -> Any:
     """A loaded state entry, made the optimizer's own: tensors on param's device and (if
-    floating) dtype, contiguous; "step" as a float32 CPU scalar tensor."""
-    if name == "step":
-        number = value.item() if isinstance(value, Tensor) else value
-        return creation.tensor(float(number), dtype=dtypes.float32)
+    floating) dtype, contiguous; a "step" tensor as a float32 CPU scalar tensor (a plain
+    number, as a custom optimizer may keep, stays a number: PyTorch's rule)."""
+    if name == "step" and isinstance(value, Tensor):
+        return creation.tensor(float(value.item()), dtype=dtypes.float32)
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
     dtype = param.dtype if value.dtype.is_floating_point else value.dtype
