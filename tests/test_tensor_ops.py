@@ -990,6 +990,53 @@ def test_random_creation_and_seeding(device: str) -> None:
     assert_close(tg.empty(2).fill_(3.5), np.full(2, 3.5), "fill_")
 
 
+@on_devices
+def test_normal_and_bernoulli(device: str) -> None:
+    tg.manual_seed(0)
+    samples = as_numpy(tg.normal(2.0, 3.0, (20000,), device=device))
+    assert abs(samples.mean() - 2) < 0.1 and abs(samples.std() - 3) < 0.1, (
+        f"normal(2, 3): mean {samples.mean():.3f}, std {samples.std():.3f}")
+    means = tg.tensor([[0.0], [100.0]], device=device)
+    spread = tg.normal(means, tg.tensor([1e-3, 1e-3, 1e-3], device=device))  # broadcast
+    assert tuple(spread.shape) == (2, 3) and spread.device == means.device
+    assert np.allclose(as_numpy(spread), [[0.0] * 3, [100.0] * 3], atol=0.01), as_numpy(spread)
+    assert tg.normal(tg.zeros(2, dtype=tg.float64), 1.0).dtype is tg.float64
+    assert tg.normal(0.0, tg.ones(2, 3)).dtype is tg.float32
+    tg.manual_seed(5)
+    first = as_numpy(tg.normal(0.0, 1.0, (4,)))
+    tg.manual_seed(5)
+    assert_close(tg.normal(0.0, 1.0, (4,)), first, "normal after manual_seed(5), twice")
+    with pytest.raises(RuntimeError, match="std >= 0.0"):
+        tg.normal(0.0, -1.0, (2,))
+    with pytest.raises(RuntimeError, match="all elements of std >= 0.0"):
+        tg.normal(tg.zeros(2), tg.tensor([1.0, -1.0]))
+    with pytest.raises(TypeError, match="size"):
+        tg.normal(0.0, 1.0)
+    coins = tg.bernoulli(tg.full((20000,), 0.3, device=device))
+    assert coins.dtype is tg.float32 and set(as_numpy(coins).tolist()) == {0.0, 1.0}
+    assert abs(as_numpy(coins).mean() - 0.3) < 0.02, as_numpy(coins).mean()
+    edges = tg.tensor([0.0, 1.0, 0.0, 1.0], dtype=tg.float64, device=device).bernoulli()
+    assert edges.dtype is tg.float64 and as_numpy(edges).tolist() == [0.0, 1.0, 0.0, 1.0]
+    assert as_numpy(tg.bernoulli(tg.ones(3), p=0.0)).tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(RuntimeError, match="0 <= p <= 1"):
+        tg.bernoulli(tg.full((3,), 2.0))
+
+
+def test_memory_format_arguments() -> None:
+    x = tg.ones(2, 3).t()
+    for made in (x.clone(memory_format=tg.preserve_format),
+                 x.contiguous(memory_format=tg.contiguous_format),
+                 tg.zeros_like(x, memory_format=tg.preserve_format),
+                 tg.empty_like(x, memory_format=tg.contiguous_format),
+                 tg.randn_like(x, memory_format=tg.preserve_format)):
+        assert tuple(made.shape) == (3, 2) and made.is_contiguous()
+    with pytest.raises(RuntimeError, match="channels_last is not supported"):
+        x.clone(memory_format=tg.channels_last)
+    with pytest.raises(TypeError, match="memory_format"):
+        tg.ones_like(x, memory_format="preserve")
+    assert repr(tg.preserve_format) == "tinygrad_edu.preserve_format"
+
+
 def test_numpy_memory_sharing() -> None:
     array = np.zeros(3, dtype=np.float32)
     shared = tg.from_numpy(array)

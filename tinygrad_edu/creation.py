@@ -269,29 +269,67 @@ def empty(*size: Any, dtype: Any = None, device: Any = None,
     return result.requires_grad_(True) if requires_grad else result
 
 
-def _like(x: Any, dtype: Any, device: Any) -> dict:
+class memory_format:  # noqa: N801 (PyTorch's name)
+    """How a new tensor lays out its elements in memory (PyTorch's torch.memory_format).
+
+    Every tensor this library makes is row-major, so `contiguous_format` and `preserve_format`
+    are accepted and `channels_last` is refused. Difference from PyTorch: `preserve_format`
+    (the default of clone and the *_like functions) gives a row-major result here, where
+    PyTorch keeps the strides of a dense input (a transposed one, say): same values, but
+    `.stride()` and `.is_contiguous()` of the copy can differ."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"tinygrad_edu.{self.name}"
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+
+
+def check_memory_format(layout: Any) -> None:
+    """Accept None, contiguous_format and preserve_format (module docstring of memory_format)."""
+    if layout is None or layout is contiguous_format or layout is preserve_format:
+        return
+    if layout is channels_last:
+        raise RuntimeError("memory_format=channels_last is not supported: tinygrad_edu tensors "
+                           "are row-major (contiguous_format)")
+    raise TypeError(f"memory_format must be a tinygrad_edu.memory_format, not "
+                    f"{type(layout).__name__}")
+
+
+def _like(x: Any, dtype: Any, device: Any, layout: Any = None) -> dict:
+    check_memory_format(layout)
     return {"dtype": dtype if dtype is not None else x.dtype,
             "device": device if device is not None else x.device}
 
 
 def zeros_like(x: Any, dtype: Any = None, device: Any = None,
-               requires_grad: bool = False) -> "tensor_module.Tensor":
-    return zeros(x._shape, requires_grad=requires_grad, **_like(x, dtype, device))
+               requires_grad: bool = False,
+               memory_format: Any = None) -> "tensor_module.Tensor":
+    return zeros(x._shape, requires_grad=requires_grad, **_like(x, dtype, device, memory_format))
 
 
 def ones_like(x: Any, dtype: Any = None, device: Any = None,
-              requires_grad: bool = False) -> "tensor_module.Tensor":
-    return ones(x._shape, requires_grad=requires_grad, **_like(x, dtype, device))
+              requires_grad: bool = False,
+              memory_format: Any = None) -> "tensor_module.Tensor":
+    return ones(x._shape, requires_grad=requires_grad, **_like(x, dtype, device, memory_format))
 
 
 def empty_like(x: Any, dtype: Any = None, device: Any = None,
-               requires_grad: bool = False) -> "tensor_module.Tensor":
-    return empty(x._shape, requires_grad=requires_grad, **_like(x, dtype, device))
+               requires_grad: bool = False,
+               memory_format: Any = None) -> "tensor_module.Tensor":
+    return empty(x._shape, requires_grad=requires_grad, **_like(x, dtype, device, memory_format))
 
 
 def full_like(x: Any, fill_value: Any, dtype: Any = None, device: Any = None,
-              requires_grad: bool = False) -> "tensor_module.Tensor":
-    return full(x._shape, fill_value, requires_grad=requires_grad, **_like(x, dtype, device))
+              requires_grad: bool = False,
+              memory_format: Any = None) -> "tensor_module.Tensor":
+    return full(x._shape, fill_value, requires_grad=requires_grad,
+                **_like(x, dtype, device, memory_format))
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None,
@@ -371,17 +409,64 @@ def randperm(n: int, generator: Generator | None = None, dtype: Any = None,
     return _wrap(values.astype(dtype.numpy), device)
 
 
-def rand_like(x: Any, dtype: Any = None, device: Any = None) -> "tensor_module.Tensor":
-    return rand(x._shape, **_like(x, dtype, device))
+def rand_like(x: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+              memory_format: Any = None) -> "tensor_module.Tensor":
+    return rand(x._shape, requires_grad=requires_grad, **_like(x, dtype, device, memory_format))
 
 
-def randn_like(x: Any, dtype: Any = None, device: Any = None) -> "tensor_module.Tensor":
-    return randn(x._shape, **_like(x, dtype, device))
+def randn_like(x: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+               memory_format: Any = None) -> "tensor_module.Tensor":
+    return randn(x._shape, requires_grad=requires_grad, **_like(x, dtype, device, memory_format))
 
 
 def randint_like(x: Any, low: int, high: Any = None, dtype: Any = None,
-                 device: Any = None) -> "tensor_module.Tensor":
-    return randint(low, high, x._shape, **_like(x, dtype, device))
+                 device: Any = None, memory_format: Any = None) -> "tensor_module.Tensor":
+    return randint(low, high, x._shape, **_like(x, dtype, device, memory_format))
+
+
+def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
+           dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> "tensor_module.Tensor":
+    """Samples of N(mean, std**2). mean and std are numbers or tensors (broadcast together;
+    the result has their shape and floating dtype), or both numbers with a `size`.
+
+    The samples come from the host's generator (as randn) and are copied to the device.
+    Difference from PyTorch: with a mean or std that requires grad, PyTorch's result requires
+    grad too and sends them zero gradients; ours is a plain tensor (the same zero effect).
+    For a differentiable sample write `mean + std * randn_like(mean)`."""
+    tensors = [v for v in (mean, std) if isinstance(v, tensor_module.Tensor)]
+    if not tensors:
+        if size is None:
+            raise TypeError("normal() with a number mean and std needs a size: "
+                            "normal(mean, std, size)")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        values = _rng(generator).normal(mean, std, _size((size,)) if isinstance(
+            size, builtins.int) else _size(tuple(size)))
+        return _random(values, dtype, device, requires_grad)
+    if size is not None:
+        raise TypeError("normal() takes a size only when mean and std are both numbers")
+    host = [v.detach().cpu().numpy().astype(np.float64) if isinstance(
+        v, tensor_module.Tensor) else np.float64(v) for v in (mean, std)]
+    if (host[1] < 0).any():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    shape = np.broadcast_shapes(np.shape(host[0]), np.shape(host[1]))
+    values = host[0] + host[1] * _rng(generator).standard_normal(shape)
+    floating = [t.dtype for t in tensors if t.dtype.is_floating_point]
+    result_dtype = floating[0] if floating else dtypes.get_default_dtype()
+    return _wrap(values.astype(result_dtype.numpy), tensors[0].device)
+
+
+def bernoulli(probabilities: Any, p: Any = None, *,
+              generator: Generator | None = None) -> "tensor_module.Tensor":
+    """1 with probability p (or each element of `probabilities`), else 0, in the input's dtype
+    and shape. Sampled on the host, as the other random functions."""
+    chance = probabilities.detach().cpu().numpy().astype(np.float64) if p is None else \
+        np.full(probabilities._shape, float(p))
+    if ((chance < 0) | (chance > 1) | np.isnan(chance)).any():
+        raise RuntimeError("bernoulli expects 0 <= p <= 1, but got a probability outside [0, 1]")
+    values = _rng(generator).random(probabilities._shape) < chance
+    return _wrap(values.astype(probabilities.dtype.numpy), probabilities.device)
 
 
 def multinomial(probabilities: Any, num_samples: int, replacement: bool = False,

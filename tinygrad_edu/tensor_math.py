@@ -259,6 +259,9 @@ class TensorMath:
         values = creation._rng(generator).random(self._shape) < p
         return self._fill_from_host(values)
 
+    def bernoulli(self, p: Any = None, generator: Any = None) -> Any:
+        return creation.bernoulli(self, p, generator=generator)
+
     def random_(self, low: int = 0, high: Any = None, generator: Any = None) -> Any:
         if high is None:
             low, high = 0, low if low else 2 ** 24
@@ -542,10 +545,14 @@ class TensorMath:
     def expand_as(self, other: Any) -> Any:
         return M.expand(self, other._shape)
 
-    def contiguous(self) -> Any:
+    def contiguous(self, memory_format: Any = None) -> Any:
+        creation.check_memory_format(memory_format)
         return M.contiguous(self)
 
-    def clone(self) -> Any:
+    def clone(self, memory_format: Any = None) -> Any:
+        """A copy with its own memory, in the graph (CloneBackward0). Always row-major: see
+        creation.memory_format for the difference from PyTorch's preserve_format."""
+        creation.check_memory_format(memory_format)
         return F.Clone.apply(self)
 
     def narrow(self, dim: int, start: int, length: int) -> Any:
