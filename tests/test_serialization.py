@@ -390,3 +390,59 @@ def test_process_killed_mid_save_leaves_the_old_checkpoint(tmp_path: pathlib.Pat
     assert len(leftovers) == 1  # the half-written temp file: never the checkpoint itself
     with pytest.raises(CheckpointError, match="truncated"):
         load(tmp_path / leftovers[0])
+
+
+def test_parameters_load_as_parameters() -> None:
+    layer = tg.nn.Linear(2, 3)
+    frozen = tg.nn.Parameter(tg.ones(2), requires_grad=False)
+    loaded = round_trip({"weight": layer.weight, "vars": layer.state_dict(keep_vars=True),
+                         "frozen": frozen, "plain": tg.ones(2)})
+    assert type(loaded["weight"]) is tg.nn.Parameter and loaded["weight"].requires_grad
+    assert type(loaded["vars"]["bias"]) is tg.nn.Parameter
+    assert type(loaded["frozen"]) is tg.nn.Parameter and not loaded["frozen"].requires_grad
+    assert type(loaded["plain"]) is tg.Tensor
+    assert np.array_equal(loaded["weight"].detach().numpy(), layer.weight.detach().numpy())
+
+
+def test_a_namedtuple_is_refused_not_flattened() -> None:
+    from collections import namedtuple
+
+    Pair = namedtuple("Pair", "a b")
+    with pytest.raises(TypeError, match="namedtuple Pair.*_asdict"):
+        save({"pair": Pair(1, tg.ones(1))}, io.BytesIO())
+    assert round_trip(tuple(Pair(1, 2))) == (1, 2)
+
+
+NO_GPU_SCRIPT = """
+import io
+import tinygrad_edu as tg
+if tg.cuda.is_available():
+    print("a GPU")
+    raise SystemExit
+for make in (lambda: tg.ones(2).to("cuda"), lambda: tg.zeros(2, device="cuda")):
+    try:
+        make()
+        raise AssertionError("no error")
+    except RuntimeError as error:
+        assert "Found no NVIDIA driver" in str(error), error
+buffer = io.BytesIO()
+tg.save({"w": tg.ones(2)}, buffer)
+buffer.seek(0)
+try:
+    tg.load(buffer, map_location="cuda")
+    raise AssertionError("no error")
+except RuntimeError as error:
+    assert "map_location='cpu'" in str(error), error
+print("ok")
+"""
+
+
+def test_cuda_without_a_gpu_says_so_clearly() -> None:
+    """No GPU and no simulator: PyTorch's kind of message, not the driver loader's."""
+    environment = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
+    environment["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run([sys.executable, "-c", NO_GPU_SCRIPT], env=environment,
+                            capture_output=True, text=True, timeout=120, check=False)
+    if result.stdout.strip() == "a GPU":
+        pytest.skip("this machine has a GPU")
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr

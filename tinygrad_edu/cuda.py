@@ -53,8 +53,9 @@ def is_available() -> bool:
 def _require_device() -> None:
     """Raise PyTorch's kind of error when there is neither a GPU nor the simulator."""
     if not is_simulator() and not is_available():
-        raise RuntimeError("Found no NVIDIA driver or CUDA GPU on this system (set "
-                           "NUMBA_ENABLE_CUDASIM=1 to run 'cuda' tensors on the simulator)")
+        raise RuntimeError("Found no NVIDIA driver or CUDA GPU on this system (to run "
+                           "'cuda' tensors on Numba's simulator instead, set "
+                           "NUMBA_ENABLE_CUDASIM=1 before Python starts)")
 
 
 def device_count() -> int:

@@ -86,6 +86,9 @@ def backend_for(d: device) -> Any:
     if d.type == "cpu":
         return _cpu_backend
     if not _cuda_backend:
+        from tinygrad_edu import cuda
+
+        cuda._require_device()  # a clear error, not the driver loader's, when there is no GPU
         try:
             from kernels.cuda import CUDABackend
         except Exception as error:  # no numba.cuda at all

@@ -1,11 +1,13 @@
 """Checkpoints: `save(obj, f)` and `load(f, map_location=None)`, in a format that holds data only.
 
-What can be saved: tensors (dtype, shape, values, device and requires_grad are kept),
+What can be saved: tensors (dtype, shape, values, device and requires_grad are kept, and
+whether the tensor is an `nn.Parameter`),
 None, bools, ints, floats (inf and nan too), strings, lists, tuples, dicts and
 OrderedDicts (keys: None, bool, int, float, str or tuples of these), `tinygrad_edu.Size`,
 dtypes and devices, nested in any way: model and optimizer state dicts, scheduler state,
 epoch numbers, RNG states. NumPy scalars are saved as Python numbers. Anything else
-(functions, classes, arbitrary objects) is refused at save time, so loading a file can never
+(functions, classes, arbitrary objects, and namedtuples, which would come back as plain
+tuples) is refused at save time, so loading a file can never
 run code: there is no pickle here, and `weights_only` is accepted only for PyTorch
 compatibility. The same Tensor object saved twice loads as one object; distinct tensors
 that share memory (views) are saved, and load, as independent copies.
@@ -29,7 +31,8 @@ File format, version 1 (integers little-endian):
 
 The file is exactly 64 + H + P bytes long. Each header tensor entry is
 {"dtype": "float32", "shape": [2, 3], "offset": 0, "nbytes": 24, "device": "cpu",
-"requires_grad": false} (bools are stored one byte each, 0 or 1). In "object", JSON null,
+"requires_grad": false}, plus "parameter": true for an nn.Parameter (bools are stored one
+byte each, 0 or 1). In "object", JSON null,
 true/false, numbers (NaN and Infinity included) and strings stand for themselves; every
 other value is a one-key JSON object: {"list": [...]}, {"tuple": [...]},
 {"dict": [[key, value], ...]}, {"ordered_dict": [[key, value], ...]}, {"tensor": index into
@@ -91,6 +94,8 @@ def save(obj: Any, f: FileLike) -> None:
         entries.append({"dtype": tensor.dtype.name, "shape": list(tensor._shape),
                         "offset": offset, "nbytes": array.nbytes,
                         "device": str(tensor.device), "requires_grad": tensor.requires_grad})
+        if _is_parameter(tensor):
+            entries[-1]["parameter"] = True
         offset += array.nbytes
     header = json.dumps({"tensors": entries, "object": encoded},
                         separators=(",", ":")).encode()
@@ -126,6 +131,10 @@ def _encode(value: Any, tensors: list, tensor_index: dict, active: set, path: st
         return {"dtype": value.name}
     if isinstance(value, device):
         return {"device": str(value)}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        raise TypeError(f"save: can't save {path}, a namedtuple {type(value).__qualname__}: "
+                        "it would load as a plain tuple. Save value._asdict() (a dict) or "
+                        "tuple(value) instead")
     if not isinstance(value, (list, tuple, dict)):
         raise TypeError(f"save: can't save {path} of type {type(value).__module__}."
                         f"{type(value).__qualname__}: only tensors, numbers, strings, None, "
@@ -317,8 +326,10 @@ def _check_entry(name: str, index: int, entry: Any, payload_size: int) -> None:
     def bad(problem: str) -> CheckpointError:
         return CheckpointError(f"{name}: malformed header: tensor {index}: {problem}")
 
-    if not isinstance(entry, dict) or set(entry) != _ENTRY_KEYS:
-        raise bad(f"expected the keys {sorted(_ENTRY_KEYS)}")
+    if not isinstance(entry, dict) or set(entry) - {"parameter"} != _ENTRY_KEYS:
+        raise bad(f"expected the keys {sorted(_ENTRY_KEYS)} (and optionally 'parameter')")
+    if entry.get("parameter", True) is not True:
+        raise bad("'parameter' must be true when present")
     if entry["dtype"] not in _DTYPES:
         raise bad(f"unknown dtype {entry['dtype']!r}")
     shape, offset, nbytes = entry["shape"], entry["offset"], entry["nbytes"]
@@ -358,11 +369,25 @@ def _restore(name: str, entry: dict, data: bytes, payload_start: int,
     try:
         tensor = _place(tensor, saved_device, map_location)
     except RuntimeError as error:
+        hint = ""
+        if "NVIDIA driver" in str(error):  # PyTorch's advice for a CPU-only machine
+            hint = (" If you are running on a CPU-only machine, use load(f, "
+                    "map_location='cpu') to put the tensors on the CPU.")
         raise RuntimeError(f"{name}: can't restore a tensor saved on {saved_device}: "
-                           f"{error}") from error
+                           f"{error}.{hint}") from error
+    if entry.get("parameter"):
+        from tinygrad_edu.nn.parameter import Parameter
+
+        return Parameter(tensor, requires_grad=entry["requires_grad"])
     if entry["requires_grad"]:
         tensor.requires_grad_(True)
     return tensor
+
+
+def _is_parameter(tensor: Tensor) -> bool:
+    from tinygrad_edu.nn.parameter import Parameter
+
+    return isinstance(tensor, Parameter)
 
 
 def _place(tensor: Tensor, saved_device: str, map_location: Any) -> Tensor:
