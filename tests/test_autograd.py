@@ -994,3 +994,18 @@ def test_transfers_between_devices_carry_values_and_gradients() -> None:
     target.copy_(tg.tensor([4.0, 5.0], device="cuda"))  # copy_ moves across devices
     assert_values(target, [4.0, 5.0], "copy_ from cuda into a cpu tensor")
     assert_values(tg.ones(2).cuda().cpu(), [1.0, 1.0], ".cuda().cpu() round trip")
+
+
+def test_assigning_a_grad_that_does_not_fit_is_refused() -> None:
+    x = tg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="dtype 'float64' to a tensor with dtype 'float32'"):
+        x.grad = tg.ones(2, dtype=tg.float64)
+    with pytest.raises(RuntimeError, match=r"size '\[3\]' to a tensor of size '\[2\]'"):
+        x.grad = tg.ones(3)
+    with pytest.raises(TypeError, match="Tensor or None but got grad of type int"):
+        x.grad = 3
+    x.grad = tg.full((2,), 5.0)
+    (x * 2).sum().backward()
+    assert x.grad.tolist() == [7.0, 7.0]  # an assigned grad accumulates like any other
+    x.grad = None
+    assert x.grad is None

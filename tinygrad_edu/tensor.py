@@ -75,7 +75,7 @@ class Tensor(TensorMath):
     """
 
     __slots__ = ("_storage", "_shape", "_strides", "_offset", "dtype", "_requires_grad",
-                 "grad", "grad_fn", "_output_nr", "_hooks", "_base", "_view_version",
+                 "_grad", "grad_fn", "_output_nr", "_hooks", "_base", "_view_version",
                  "_accumulator", "__dict__", "__weakref__")
 
     def __init__(self, *args: Any, dtype: Any = None, device: Any = None) -> None:
@@ -102,7 +102,7 @@ class Tensor(TensorMath):
         tensor._offset = 0
         tensor.dtype = dtype
         tensor._requires_grad = False
-        tensor.grad = None
+        tensor._grad = None
         tensor.grad_fn = None
         tensor._output_nr = 0
         tensor._hooks = None
@@ -119,7 +119,7 @@ class Tensor(TensorMath):
         tensor._offset = offset
         tensor.dtype = self.dtype
         tensor._requires_grad = False
-        tensor.grad = None
+        tensor._grad = None
         tensor.grad_fn = None
         tensor._output_nr = 0
         tensor._hooks = None
@@ -139,7 +139,7 @@ class Tensor(TensorMath):
         self.dtype = other.dtype
         if not hasattr(self, "_requires_grad"):
             self._requires_grad = False
-            self.grad = None
+            self._grad = None
             self.grad_fn = None
             self._output_nr = 0
             self._hooks = None
@@ -178,6 +178,33 @@ class Tensor(TensorMath):
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         self.requires_grad_(value)
+
+    @property
+    def grad(self) -> "Tensor | None":
+        """The gradient backward() accumulated into this tensor (None before any)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        """Assign (or clear, with None) the gradient: same dtype, size and device, as PyTorch
+        checks, so an optimizer never reads a gradient that does not fit its parameter."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value.dtype is not self.dtype:
+                raise RuntimeError(f"attempting to assign a gradient with dtype "
+                                   f"'{value.dtype.name}' to a tensor with dtype "
+                                   f"'{self.dtype.name}': they must match")
+            if value._shape != self._shape:
+                raise RuntimeError(f"attempting to assign a gradient of size "
+                                   f"'{list(value._shape)}' to a tensor of size "
+                                   f"'{list(self._shape)}'. Please ensure that the gradient "
+                                   "and the tensor are the same size")
+            if value._storage.device != self._storage.device:
+                raise RuntimeError(f"assigned grad has data located on a different device "
+                                   f"({value.device}, the tensor is on {self.device})")
+        self._grad = value
 
     @property
     def is_leaf(self) -> bool:
