@@ -1009,3 +1009,14 @@ def test_assigning_a_grad_that_does_not_fit_is_refused() -> None:
     assert x.grad.tolist() == [7.0, 7.0]  # an assigned grad accumulates like any other
     x.grad = None
     assert x.grad is None
+
+
+def test_integer_and_bool_results_end_the_graph() -> None:
+    """Only floating tensors have gradients: x.long() is a plain tensor, so a product with
+    it is differentiated as a product with a constant (PyTorch: x.grad = [1, 2], not [2, 4])."""
+    x = tg.tensor([1.5, 2.5], requires_grad=True)
+    for made in (x.long(), x.int(), x.bool(), x.to(tg.int64), x > 2, x.argmax()):
+        assert not made.requires_grad and made.grad_fn is None, made
+    (x.long().float() * x).sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0]
+    assert x.long().numpy().tolist() == [1, 2]  # no "requires grad" error

@@ -195,13 +195,21 @@ class Function:
         output = cls.forward(ctx, *inputs, **options)
         if not any(needs):
             return output
-        ctx.next_functions = tuple(edges)
+        # only floating-point tensors have gradients (PyTorch): x.long() or x > 0 of an x
+        # that requires grad gives a plain tensor, which ends the graph there
         if isinstance(output, tuple):
+            if not any(t.dtype.is_floating_point for t in output):
+                return output
+            ctx.next_functions = tuple(edges)
             for index, tensor in enumerate(output):
-                tensor._requires_grad = True
-                tensor.grad_fn = ctx
-                tensor._output_nr = index
+                if tensor.dtype.is_floating_point:
+                    tensor._requires_grad = True
+                    tensor.grad_fn = ctx
+                    tensor._output_nr = index
+        elif not output.dtype.is_floating_point:
+            return output
         else:
+            ctx.next_functions = tuple(edges)
             output._requires_grad = True
             output.grad_fn = ctx
             output._output_nr = 0
