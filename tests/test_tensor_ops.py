@@ -1989,3 +1989,26 @@ def test_dtype_mismatch_messages_and_size_addition_match_pytorch() -> None:
         assert str(ours.value) == str(expected.value)
     total = tg.Size([1]) + tg.Size([2])
     assert isinstance(total, tg.Size) and total == torch.Size([1]) + torch.Size([2])
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+def test_numpy_argument_names_axis_and_keepdims() -> None:
+    """PyTorch maps axis= to dim= and keepdims= to keepdim= for its functions and methods."""
+    cases = {
+        "sum keepdims": lambda T, x: x.sum(1, keepdims=True),
+        "sum axis": lambda T, x: x.sum(axis=0),
+        "mean axis keepdims": lambda T, x: x.mean(axis=1, keepdims=True),
+        "cumsum axis": lambda T, x: x.cumsum(axis=0),
+        "T.sum axis": lambda T, x: T.sum(x, axis=1),
+        "T.cat axis": lambda T, x: T.cat([x, x], axis=0),
+        "max axis values": lambda T, x: x.max(axis=1).values,
+        "argmax axis keepdims": lambda T, x: x.argmax(axis=1, keepdims=True),
+        "std axis": lambda T, x: x.std(axis=0),
+        "logsumexp axis": lambda T, x: x.logsumexp(axis=1),
+    }
+    values = np.arange(12, dtype=np.float32).reshape(3, 4) / 7
+    for name, call in cases.items():
+        ours, theirs = call(tg, tg.tensor(values)), call(torch, torch.tensor(values))
+        assert_close(ours, theirs.numpy(), name)
+    with pytest.raises(TypeError, match="both dim= and its NumPy name axis="):
+        tg.ones(2, 2).sum(dim=0, axis=1)

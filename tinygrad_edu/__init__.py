@@ -222,3 +222,7 @@ from tinygrad_edu import optim  # noqa: E402
 from tinygrad_edu.serialization import CheckpointError, load, save  # noqa: E402
 
 __version__ = "0.1.0"
+
+from tinygrad_edu import numpy_names as _numpy_names  # noqa: E402
+
+_numpy_names.add_to_namespace(globals())  # sum(x, axis=1, keepdims=True), as PyTorch accepts

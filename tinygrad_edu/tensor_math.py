@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import composite as C
-from tinygrad_edu import creation, dispatch, dtypes, indexing
+from tinygrad_edu import creation, dispatch, dtypes, indexing, numpy_names
 from tinygrad_edu import functions as F
 from tinygrad_edu import movement as M
 
@@ -677,3 +677,6 @@ def _same_dtype(result: Any, target: Any) -> Any:
                            "to the desired output type "
                            f"{dtypes.scalar_type_name(target.dtype)}")
     return result.to(target.dtype)
+
+
+numpy_names.add_to_class(TensorMath)  # x.sum(axis=0, keepdims=True), as PyTorch accepts
