@@ -30,7 +30,13 @@ from tinygrad_edu.dtypes import (
     uint8,
 )
 from tinygrad_edu.device import device, get_num_threads, set_num_threads
-from tinygrad_edu.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tinygrad_edu.autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from tinygrad_edu.creation import (
     Generator,
     arange,
@@ -70,19 +76,20 @@ from tinygrad_edu.creation import (
 )
 from tinygrad_edu.composite import (
     add,
+    addmm,
     all,  # noqa: A004
     allclose,
+    amax,
+    amin,
+    any,  # noqa: A004
+    argmax,
+    argmin,
     bitwise_and,
     bitwise_left_shift,
     bitwise_not,
     bitwise_or,
     bitwise_right_shift,
     bitwise_xor,
-    amax,
-    amin,
-    any,  # noqa: A004
-    argmax,
-    argmin,
     bmm,
     ceil,
     clamp,
@@ -93,6 +100,7 @@ from tinygrad_edu.composite import (
     dot,
     eq,
     equal,
+    exp2,
     floor,
     floor_divide,
     frac,
@@ -103,7 +111,8 @@ from tinygrad_edu.composite import (
     isinf,
     isnan,
     le,
-    exp2,
+    lerp,
+    log10,
     log2,
     log_softmax,
     logical_and,
@@ -138,6 +147,8 @@ from tinygrad_edu.composite import (
     sub,
     sum,  # noqa: A004
     tan,
+    tril,
+    triu,
     trunc,
     var,
 )

@@ -113,6 +113,43 @@ class enable_grad(_GradMode):  # noqa: N801
     mode = True
 
 
+class inference_mode(_GradMode):  # noqa: N801
+    """`with inference_mode():` records no graph, as no_grad; inference_mode(False) changes
+    nothing. Also a decorator, with or without parentheses.
+
+    Difference from PyTorch: there, tensors made inside are "inference tensors" that autograd
+    refuses to record later, which lets PyTorch skip some bookkeeping; here they are ordinary
+    tensors, exactly as under no_grad."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        instance = object.__new__(cls)
+        if callable(mode):  # @inference_mode without parentheses
+            instance.__init__(True)
+            return instance(mode)
+        return instance
+
+    def __init__(self, mode: Any = True) -> None:
+        self.enabled = bool(mode)
+        self.previous = _grad_enabled
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self.previous = _grad_enabled
+        if self.enabled:
+            _grad_enabled = False
+
+    def __call__(self, function: Callable) -> Callable:
+        enabled = self.enabled
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(enabled):
+                return function(*args, **kwargs)
+
+        wrapper.__name__ = function.__name__
+        wrapper.__doc__ = function.__doc__
+        return wrapper
+
+
 def _fresh(mode: bool) -> _GradMode:
     return no_grad() if not mode else enable_grad()
 

@@ -681,6 +681,49 @@ def log2(x: Any) -> Any:
     return mul(log(x), 1 / math.log(2))
 
 
+def log10(x: Any) -> Any:
+    """log(x) / log(10) (Log10Backward0)"""
+    return autograd.named(mul(log(x), 1 / math.log(10)), "Log10Backward0")
+
+
+def tril(x: Any, diagonal: int = 0) -> Any:
+    """x with the elements above the diagonal-th diagonal zeroed, in the last two dims: keeps
+    x[..., i, j] where j - i <= diagonal. tril(ones(T, T)) is a causal attention mask."""
+    return _triangle("tril", x, diagonal, lambda offset: offset <= diagonal)
+
+
+def triu(x: Any, diagonal: int = 0) -> Any:
+    """x with the elements below the diagonal-th diagonal zeroed: keeps j - i >= diagonal."""
+    return _triangle("triu", x, diagonal, lambda offset: offset >= diagonal)
+
+
+def _triangle(name: str, x: Any, diagonal: int, keep: Any) -> Any:
+    """where(mask, x, 0) with the (rows, cols) mask built on the host from j - i."""
+    if x.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+    rows, cols = x._shape[-2:]
+    offset = np.arange(cols)[None, :] - np.arange(rows)[:, None]
+    mask = _to_device(np.ascontiguousarray(keep(offset)), x)
+    zero = scalar_tensor(0, x.dtype, x)
+    return autograd.named(F.Where.apply(mask, x, zero, dtype=x.dtype),
+                          f"{name.capitalize()}Backward0")
+
+
+def lerp(start: Any, end: Any, weight: Any) -> Any:
+    """start + weight * (end - start), weight a number or a tensor (broadcast)"""
+    return add(start, mul(weight, sub(end, start)))
+
+
+def addmm(bias: Any, a: Any, b: Any, beta: Any = 1, alpha: Any = 1) -> Any:
+    """beta * bias + alpha * (a @ b), a (n, k) and b (k, m); bias broadcasts to (n, m)"""
+    product = mm(a, b)
+    if alpha != 1:
+        product = mul(product, alpha)
+    if beta == 0:  # PyTorch: bias is then ignored, nan and inf included
+        return product
+    return add(bias if beta == 1 else mul(bias, beta), product)
+
+
 def exp2(x: Any) -> Any:
     """2 ** x"""
     if not x.dtype.is_floating_point:

@@ -235,6 +235,15 @@ def _size(size: Sequence) -> tuple:
     return tuple(builtins.int(s) for s in size)
 
 
+def _shape_from(sizes: tuple, size: Any) -> tuple:
+    """The shape of zeros(2, 3), zeros((2, 3)) or zeros(size=(2, 3)) (PyTorch takes all)."""
+    if size is None:
+        return _size(sizes)
+    if sizes:
+        raise TypeError("got the shape both as positional sizes and as size=")
+    return _size((size,)) if isinstance(size, (builtins.int, np.integer)) else _size(tuple(size))
+
+
 def full(size: Sequence, fill_value: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> "tensor_module.Tensor":
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.scalar_dtype(fill_value)
@@ -248,20 +257,22 @@ def full(size: Sequence, fill_value: Any, dtype: Any = None, device: Any = None,
     return result.requires_grad_(True) if requires_grad else result
 
 
-def zeros(*size: Any, dtype: Any = None, device: Any = None,
+def zeros(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> "tensor_module.Tensor":
-    return full(_size(size), 0, dtype or dtypes.get_default_dtype(), device, requires_grad)
+    return full(_shape_from(sizes, size), 0, dtype or dtypes.get_default_dtype(), device,
+                requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, device: Any = None,
+def ones(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> "tensor_module.Tensor":
-    return full(_size(size), 1, dtype or dtypes.get_default_dtype(), device, requires_grad)
+    return full(_shape_from(sizes, size), 1, dtype or dtypes.get_default_dtype(), device,
+                requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, device: Any = None,
+def empty(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> "tensor_module.Tensor":
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
-    shape = _size(size)
+    shape = _shape_from(sizes, size)
     target = canonical(device)
     backend = backend_for(target)
     result = tensor_module.Tensor._from_buffer(backend.empty(numel(shape), dtype.numpy), shape,
@@ -371,17 +382,17 @@ def _random(values: np.ndarray, dtype: Any, device: Any,
     return _wrap(values.astype(dtype.numpy, copy=False), device, requires_grad)
 
 
-def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
-         requires_grad: bool = False) -> "tensor_module.Tensor":
+def rand(*sizes: Any, size: Any = None, generator: Generator | None = None, dtype: Any = None,
+         device: Any = None, requires_grad: bool = False) -> "tensor_module.Tensor":
     """Uniform on [0, 1)."""
-    values = _rng(generator).random(_size(size), dtype=np.float64)
+    values = _rng(generator).random(_shape_from(sizes, size), dtype=np.float64)
     return _random(values, dtype, device, requires_grad)
 
 
-def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> "tensor_module.Tensor":
+def randn(*sizes: Any, size: Any = None, generator: Generator | None = None, dtype: Any = None,
+          device: Any = None, requires_grad: bool = False) -> "tensor_module.Tensor":
     """Standard normal (mean 0, variance 1)."""
-    values = _rng(generator).standard_normal(_size(size), dtype=np.float64)
+    values = _rng(generator).standard_normal(_shape_from(sizes, size), dtype=np.float64)
     return _random(values, dtype, device, requires_grad)
 
 

@@ -26,7 +26,10 @@ from tinygrad_edu.movement import _to_device, basic_index_geometry, basic_slice
 
 
 def _normalize(key: Any) -> tuple:
-    return key if isinstance(key, tuple) else (key,)
+    """The key as a tuple of items; a range item becomes a list (x[range(n), y] picks, as
+    PyTorch)."""
+    key = key if isinstance(key, tuple) else (key,)
+    return tuple(list(item) if isinstance(item, range) else item for item in key)
 
 
 def _is_basic(item: Any) -> bool:

@@ -54,6 +54,13 @@ class Size(tuple):
     def __add__(self, other: tuple) -> "Size":
         return Size(tuple(self) + tuple(other))  # Size([1]) + (2,) is a Size, as in PyTorch
 
+    def __radd__(self, other: tuple) -> "Size":
+        return Size(tuple(other) + tuple(self))  # (1,) + Size([2]) too
+
+    def __getitem__(self, key: Any) -> Any:
+        item = tuple.__getitem__(self, key)
+        return Size(item) if isinstance(key, slice) else item  # shape[1:] is a Size
+
 
 class Storage:
     """The flat memory under one or more tensors, and its version (bumped by in-place ops)."""
@@ -301,6 +308,15 @@ class Tensor(TensorMath):
     def __repr__(self) -> str:
         from tinygrad_edu.formatting import tensor_repr
         return tensor_repr(self)
+
+    def __format__(self, spec: str) -> str:
+        """f"{loss:.4f}": a 0-d tensor formats as its number (f"{t}" too, as PyTorch);
+        others only with an empty spec (their repr)."""
+        if not self._shape:
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
 
     def __hash__(self) -> int:
         return id(self)

@@ -316,6 +316,30 @@ class TensorMath:
     def exp2(self) -> Any:
         return C.exp2(self)
 
+    def log10(self) -> Any:
+        return C.log10(self)
+
+    def tril(self, diagonal: int = 0) -> Any:
+        return C.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Any:
+        return C.triu(self, diagonal)
+
+    def lerp(self, end: Any, weight: Any) -> Any:
+        return C.lerp(self, end, weight)
+
+    def addmm(self, a: Any, b: Any, beta: Any = 1, alpha: Any = 1) -> Any:
+        return C.addmm(self, a, b, beta=beta, alpha=alpha)
+
+    def clamp_min(self, min: Any) -> Any:  # noqa: A002
+        return C.clamp(self, min, None)
+
+    def clamp_max(self, max: Any) -> Any:  # noqa: A002
+        return C.clamp(self, None, max)
+
+    def type_as(self, other: Any) -> Any:
+        return self.to(other.dtype)
+
     def tan(self) -> Any:
         return C.tan(self)
 
@@ -666,6 +690,26 @@ class TensorMath:
 
     def new_empty(self, *size: Any, dtype: Any = None, device: Any = None) -> Any:
         return creation.empty(*size, dtype=dtype or self.dtype, device=device or self.device)
+
+
+def _in_place(name: str) -> Any:
+    """x.name_(): x.name() written into x's own memory (same dtype, as PyTorch refuses a float
+    result in an integer tensor)."""
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = getattr(self._inplace_input(), name)(*args, **kwargs)
+        return self._assign(_same_dtype(result, self))
+
+    method.__name__ = method.__qualname__ = name + "_"
+    method.__doc__ = f"x.{name}(), written in place"
+    return method
+
+
+# the in-place forms that are one line each: x.sigmoid_() is x.sigmoid() written into x
+for _name in ("abs", "sqrt", "rsqrt", "log", "log1p", "log2", "log10", "sin", "cos", "tan",
+              "tanh", "sigmoid", "reciprocal", "floor", "ceil", "round", "trunc", "frac",
+              "sign", "square", "exp2", "erf", "tril", "triu", "lerp", "addmm", "clamp_min",
+              "clamp_max"):
+    setattr(TensorMath, _name + "_", _in_place(_name))
 
 
 def _same_dtype(result: Any, target: Any) -> Any:

@@ -1,0 +1,120 @@
+"""Idioms from the tutorials learners copy (makemore, nanoGPT, d2l.ai, PyTorch's 60-minute
+blitz), each run with tinygrad_edu and with PyTorch: same values, dtypes and shapes, or the
+same kind of error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import DEVICES
+
+import tinygrad_edu as tg
+
+try:
+    import torch
+except ImportError:  # PyTorch is an optional oracle
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+
+
+def values(result):
+    """(dtype name, shape, values) of a tensor; other results as they are."""
+    if hasattr(result, "dtype") and hasattr(result, "shape"):
+        array = result.detach().cpu().numpy()
+        return str(result.dtype).split(".")[-1], tuple(result.shape), array.tolist()
+    if isinstance(result, tuple):  # a Size
+        return [type(result).__name__, list(result)]
+    return result
+
+
+IDIOMS = {
+    "logprobs[range(n), Yb] (makemore)": lambda T, d: T.arange(12.0, device=d).view(3, 4)[
+        range(3), T.tensor([1, 0, 3], device=d)],
+    "rows[range(1, 3)]": lambda T, d: T.arange(12.0, device=d).view(3, 4)[range(1, 3)],
+    "causal mask: tril(ones(T, T)) (nanoGPT)": lambda T, d: T.tril(T.ones(4, 4, device=d)),
+    "masked_fill of the upper triangle": lambda T, d: T.zeros(3, 3, device=d).masked_fill(
+        T.tril(T.ones(3, 3, device=d)) == 0, float("-inf")),
+    "triu, diagonal 1": lambda T, d: T.arange(12, device=d).view(3, 4).triu(1),
+    "tril, diagonal -1, batched": lambda T, d: T.arange(24.0, device=d).view(2, 3, 4).tril(-1),
+    "log10().item() (makemore 3)": lambda T, d: T.tensor([1e-3, 100.0], device=d).log10(),
+    "log10 of ints": lambda T, d: T.log10(T.tensor([10, 1000], device=d)),
+    "lerp": lambda T, d: T.lerp(T.zeros(3, device=d), T.ones(3, device=d), 0.25),
+    "addmm": lambda T, d: T.addmm(T.ones(2, 2, device=d), T.ones(2, 3, device=d),
+                                  T.ones(3, 2, device=d), beta=0.5, alpha=2),
+    "clamp_min, clamp_max": lambda T, d: T.tensor([-1.0, 2.0], device=d).clamp_min(0)
+    + T.tensor([-1.0, 2.0], device=d).clamp_max(1),
+    "type_as": lambda T, d: T.tensor([1, 2], device=d).type_as(T.ones(1, device=d)),
+    "randn(size=()).shape (d2l)": lambda T, d: T.randn(size=(), device=d).shape,
+    "zeros(size=(2, 3))": lambda T, d: T.zeros(size=(2, 3), device=d),
+    "x.shape[1:] is a Size": lambda T, d: repr(T.ones(2, 3, 4).shape[1:]).split(".")[-1],
+    "(1,) + shape is a Size": lambda T, d: repr((1,) + T.ones(2).shape).split(".")[-1],
+    "f'{loss:.3f}' of a 0-d tensor": lambda T, d: f"{T.tensor(1.23456, device=d):.3f}",
+    "f'{loss}' of a 0-d tensor": lambda T, d: f"{T.tensor(1.5, device=d)}",
+    "format spec on a 1-d tensor": lambda T, d: f"{T.tensor([1.5], device=d):.2f}",
+    "sigmoid_, abs_, sqrt_ in place": lambda T, d: T.tensor([-4.0, 0.0], device=d).abs_()
+    .sqrt_().sigmoid_(),
+    "tril_ in place": lambda T, d: T.ones(2, 2, device=d).tril_(),
+    "sqrt_ of an int tensor": lambda T, d: T.tensor([4, 9], device=d).sqrt_(),
+}
+
+
+def run(module, idiom, device):
+    try:
+        return values(IDIOMS[idiom](module, device))
+    except Exception as error:  # compared by type
+        return type(error)
+
+
+@needs_torch
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("idiom", list(IDIOMS))
+def test_idiom_matches_pytorch(idiom, device):
+    ours, theirs = run(tg, idiom, device), run(torch, idiom, "cpu")
+    if isinstance(ours, tuple) and isinstance(theirs, tuple):
+        assert ours[:2] == theirs[:2], f"dtype/shape {ours[:2]} vs PyTorch's {theirs[:2]}"
+        assert np.allclose(np.asarray(ours[2], dtype=float), np.asarray(theirs[2], dtype=float),
+                           rtol=1e-6, equal_nan=True), f"{ours[2]} vs PyTorch's {theirs[2]}"
+    elif isinstance(theirs, type) and issubclass(theirs, Exception):
+        assert isinstance(ours, type) and issubclass(ours, theirs.__mro__[1] if theirs
+                                                     is NotImplementedError else theirs), ours
+    else:
+        assert ours == theirs
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_range_index_writes_in_place(device):
+    """dlogits[range(n), Yb] -= 1 (makemore 4): the backward of cross entropy by hand."""
+    grad = tg.zeros(3, 4, device=device)
+    grad[range(3), tg.tensor([1, 0, 3], device=device)] -= 1
+    assert grad.tolist() == [[0, -1, 0, 0], [-1, 0, 0, 0], [0, 0, 0, -1]]
+
+
+def test_tril_gradient_is_the_mask():
+    x = tg.ones(3, 3, requires_grad=True)
+    y = x.tril()
+    assert y.grad_fn.name() == "TrilBackward0"
+    (y * tg.arange(9.0).view(3, 3)).sum().backward()
+    assert x.grad.tolist() == [[0, 0, 0], [3, 4, 0], [6, 7, 8]]
+    with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+        tg.tril(tg.ones(3))
+
+
+def test_inference_mode_as_manager_and_decorator():
+    x = tg.ones(2, requires_grad=True)
+    with tg.inference_mode():
+        assert not (x * 2).requires_grad
+    with tg.inference_mode(False):
+        assert (x * 2).requires_grad
+    with tg.no_grad(), tg.inference_mode(False):  # False turns nothing back on
+        assert not (x * 2).requires_grad
+
+    @tg.inference_mode()
+    def called():
+        return (x * 2).requires_grad
+
+    @tg.inference_mode
+    def bare():
+        return (x * 2).requires_grad
+
+    assert not called() and not bare() and tg.is_grad_enabled()
