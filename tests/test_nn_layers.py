@@ -103,6 +103,19 @@ def test_linear_gradcheck():
     check_gradients(lambda x, w, b: F.linear(x, w, b), randn(3, 4), randn(2, 4), randn(2))
 
 
+def test_linear_with_a_bias_that_only_broadcasts(torch):
+    """F.linear(x, w, b) with b of shape (1,), 0-d or (N, out): PyTorch broadcasts it (the
+    fused kernel would read past a 1-element bias)."""
+    x, w = randn(2, 3), randn(4, 3)
+    for b in (np.array([10.0]), np.array(2.5), randn(2, 4)):
+        ours = F.linear(tg.tensor(x), tg.tensor(w), tg.tensor(b))
+        theirs = torch.nn.functional.linear(torch.tensor(x), torch.tensor(w), torch.tensor(b))
+        close(ours, theirs, 1e-12, f"bias of shape {b.shape}")
+    check_gradients(lambda x, w, b: F.linear(x, w, b), x, w, np.array([10.0]))
+    with pytest.raises(TypeError, match="must be Tensor, not numpy.ndarray"):
+        F.linear(x.astype(np.float32), tg.tensor(w))
+
+
 def test_fused_linear_relu_gradcheck_and_pytorch(torch):
     """nn.Sequential's fused Linear + ReLU: gradcheck (no pre-activation near 0, where relu
     has no derivative), and a Sequential with it against PyTorch's."""

@@ -32,6 +32,13 @@ def linear_relu(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     Not a PyTorch function: nn.Sequential calls it for a Linear followed by a ReLU. The
     numbers are the same as the two ops'; the graph has one node fewer (see Sequential).
     """
+    for position, (name, value) in enumerate((("input", input), ("weight", weight)), 1):
+        if not isinstance(value, Tensor):
+            kind = type(value)
+            kind_name = kind.__qualname__ if kind.__module__ == "builtins" else \
+                f"{kind.__module__}.{kind.__qualname__}"  # numpy.ndarray, as PyTorch says
+            raise TypeError(f"linear(): argument '{name}' (position {position}) must be Tensor, "
+                            f"not {kind_name}")
     if not input._shape or len(weight._shape) != 2 or input._shape[-1] != weight._shape[1]:
         rows = input.numel() // max(input.shape[-1], 1) if input.ndim else 1
         columns = input.shape[-1] if input.ndim else 1
@@ -43,6 +50,11 @@ def linear_relu(input: Tensor, weight: Tensor, bias: Tensor | None = None,
                            f"{dtypes.cpp_type_name(input.dtype)} != "
                            f"{dtypes.cpp_type_name(other.dtype)}")
     dispatch.same_device("linear", input, weight, *([bias] if bias is not None else []))
+    if bias is not None and bias._shape != weight._shape[:1]:
+        # a bias that only broadcasts to the output (shape (1,), 0-d, (N, out)): the fused
+        # kernel reads bias[j] for column j, so add it as its own (broadcasting) op
+        out = C.add(linear_relu(input, weight, None, relu=False), bias)
+        return F.Relu.apply(out) if relu else out
     if len(input._shape) == 2:
         return F.Linear.apply(input, weight, bias, relu=relu)
     out = F.Linear.apply(input.reshape(-1, input.shape[-1]), weight, bias, relu=relu)
