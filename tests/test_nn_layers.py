@@ -664,6 +664,11 @@ def test_pad_matches_pytorch(torch, mode, padding):
     ("bilinear", (1, 1, 3, 3), dict(scale_factor=1.7)),
     ("linear", (1, 2, 6), dict(size=4)),
     ("area", (1, 2, 6, 7), dict(size=(3, 2))),
+    # a scale that leaves an axis its size (3 * 1.3 -> 3): PyTorch copies that axis
+    ("nearest", (1, 1, 2, 3), dict(scale_factor=1.3)),
+    ("bilinear", (1, 1, 2, 3), dict(scale_factor=1.3)),
+    ("bilinear", (1, 1, 2, 3), dict(scale_factor=(2.0, 1.2), align_corners=True)),
+    ("nearest-exact", (1, 1, 2, 3), dict(scale_factor=1.3)),  # this one does resample
 ])
 def test_interpolate_matches_pytorch(torch, mode, shape, options):
     x = randn(*shape)
@@ -692,6 +697,10 @@ def test_interpolate_errors():
         F.interpolate(x, size=2, scale_factor=2.0)
     with pytest.raises(ValueError, match="align_corners option can only be set"):
         F.interpolate(x, size=4, align_corners=True)
+    with pytest.raises(ValueError, match=r"Only 3D, 4D and 5D input Tensors supported \(got 2D\)"):
+        F.interpolate(tg.zeros(2, 3), scale_factor=2.0)
+    with pytest.raises(RuntimeError, match="sizes should be greater than 0.*output .H: 0, W: 3"):
+        F.interpolate(x, size=(0, 3))
 
 
 @pytest.mark.gpu

@@ -174,7 +174,8 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     if mode in linear_modes and linear_modes[mode] != spatial:
         raise ValueError(f"Got {input.ndim}D input, but {mode} mode needs "
                                   f"{linear_modes[mode] + 2}D input")
-    if mode not in linear_modes and mode not in ("nearest", "nearest-exact", "area"):
+    if input.ndim not in (3, 4, 5) or (mode not in linear_modes
+                                       and mode not in ("nearest", "nearest-exact", "area")):
         raise ValueError(f"Input Error: Only 3D, 4D and 5D input Tensors supported "
                                   f"(got {input.ndim}D) for the modes: nearest | linear | "
                                   f"bilinear | trilinear | area | nearest-exact (got {mode})")
@@ -200,16 +201,25 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
         scales = (None,) * spatial if recompute_scale_factor else factors
     else:
         raise ValueError("either size or scale_factor should be defined")
+    if any(o <= 0 for o in out_sizes) or any(n <= 0 for n in in_sizes):
+        names = "DHW"[-spatial:] if spatial > 1 else "W"
+        shown = [", ".join(f"{d}: {v}" for d, v in zip(names, sizes))
+                 for sizes in (in_sizes, out_sizes)]
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
+                           f"({shown[0]}) output ({shown[1]})")
     if mode == "area":
         from tinygrad_edu.nn.functional.conv import adaptive_avg_pool1d, adaptive_avg_pool2d
         return (adaptive_avg_pool1d if spatial == 1 else adaptive_avg_pool2d)(input, out_sizes)
     if mode in ("nearest", "nearest-exact"):
         sources = (None, None) + tuple(
+            None if o == n and mode == "nearest" else  # same size: PyTorch copies
             _nearest_source(n, o, s, mode == "nearest-exact")
             for n, o, s in zip(in_sizes, out_sizes, scales))
         return _gather_by_axis(input, sources)
     out = input
     for k, (n, o, s) in enumerate(zip(in_sizes, out_sizes, scales)):
+        if o == n:
+            continue  # PyTorch copies an axis that keeps its size, whatever the scale says
         axis = 2 + k
         low, high, weights = _linear_source(n, o, s, bool(align_corners))
         picked = [None] * input.ndim
