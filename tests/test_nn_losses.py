@@ -416,3 +416,40 @@ def test_fused_cross_entropy_on_every_device_equals_the_cpu(device, reduction):
     every_ignored = F.cross_entropy(tg.zeros(2, 6, device=device),
                                     tg.tensor([-100, -100], device=device))
     assert np.isnan(every_ignored.item())
+
+
+def test_weighted_nll_with_every_target_ignored(torch):
+    """Class weights, every target ignore_index: the mean is nan (0 / 0) and the gradient is
+    zero, as PyTorch (a plain division sent 0 / 0 = nan back)."""
+    results = []
+    for module in (tg, torch):
+        x = module.ones(2, 3, requires_grad=True)
+        loss = module.nn.functional.cross_entropy(x, module.tensor([-100, -100]),
+                                                  weight=module.tensor([1.0, 2.0, 3.0]))
+        loss.backward()
+        results.append((np.isnan(loss.item()), x.grad.tolist()))
+    assert results[0] == results[1] == (True, [[0.0] * 3] * 2)
+
+
+def test_losses_refuse_mismatched_dtypes_and_bad_targets(torch):
+    cases = {
+        "bce, int64 target": lambda T: T.nn.functional.binary_cross_entropy(
+            T.full((2,), 0.5), T.tensor([1, 0])),
+        "bce, float64 target": lambda T: T.nn.functional.binary_cross_entropy(
+            T.full((2,), 0.5), T.tensor([1.0, 0.0], dtype=T.float64)),
+        "bce, target above 1": lambda T: T.nn.functional.binary_cross_entropy(
+            T.full((2,), 0.5), T.tensor([2.0, 0.0])),
+        "bce with logits, int64 target": lambda T: T.nn.BCEWithLogitsLoss()(
+            T.full((2,), 0.5), T.tensor([1, 0])),
+        "cross entropy, float64 class weights": lambda T: T.nn.CrossEntropyLoss(
+            weight=T.tensor([1.0, 2.0, 3.0], dtype=T.float64))(T.ones(2, 3), T.tensor([1, 1])),
+        "nll, float64 class weights": lambda T: T.nn.functional.nll_loss(
+            T.ones(2, 3), T.tensor([1, 1]), weight=T.tensor([1.0, 2.0, 3.0], dtype=T.float64)),
+    }
+    for name, call in cases.items():
+        with pytest.raises(RuntimeError) as theirs:
+            call(torch)
+        with pytest.raises(RuntimeError) as ours:
+            call(tg)
+        expected = str(theirs.value).replace("torch.", "")
+        assert str(ours.value) == expected, f"{name}: {ours.value} vs PyTorch's {expected}"

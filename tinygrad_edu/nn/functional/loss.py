@@ -184,6 +184,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     picked = F.Gather.apply(input, _to_device(positions, input))  # input[n, t, ...]
     if weight is None and ignored is None:
         return _nll_node(_reduce(C.neg(picked), reduction), input, reduction)
+    _check_class_weight(weight, input)
     if weight is not None:  # share[n] = weight[t]
         share = F.Gather.apply(weight.to(input.dtype), _to_device(classes, input))
     else:
@@ -191,9 +192,20 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if ignored is not None:
         share = C.masked_fill(share, _to_device(ignored, input), 0.0)
     loss = C.neg(C.mul(picked, share))
+    if reduction == "mean" and ignored is not None and ignored.all():
+        # every target ignored: PyTorch's mean is 0 / 0 = nan, with zero gradients (a plain
+        # division would send 0 / 0 back too)
+        return _nll_node(C.add(C.mul(loss.sum(), 0.0), float("nan")), input, reduction)
     if reduction == "mean":
         return _nll_node(C.div(loss.sum(), share.sum()), input, reduction)
     return _nll_node(_reduce(loss, reduction), input, reduction)
+
+
+def _check_class_weight(weight: Tensor | None, input: Tensor) -> None:
+    """PyTorch refuses class weights of another dtype (say float64 weights from NumPy)."""
+    if weight is not None and weight.dtype is not input.dtype:
+        raise RuntimeError(f"expected scalar type {dtypes.scalar_type_name(input.dtype)} but "
+                           f"found {dtypes.scalar_type_name(weight.dtype)}")
 
 
 def _fused_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None) -> bool:
@@ -223,6 +235,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         return F.CrossEntropy.apply(input, target, reduction=reduction,
                                     ignore_index=int(ignore_index),
                                     smoothing=float(label_smoothing))
+    _check_class_weight(weight, input)
     class_dim = 0 if input.ndim == 1 else 1
     classes = input.shape[class_dim]
     log_probabilities = C.log_softmax(input, class_dim)
@@ -290,9 +303,12 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise ValueError(f"Using a target size ({target.shape}) that is different to the "
                          f"input size ({input.shape}) is deprecated. Please ensure they have "
                          "the same size.")
-    if input.numel() and (C.amin(input.detach()).item() < 0
-                          or C.amax(input.detach()).item() > 1):
-        raise RuntimeError("all elements of input should be between 0 and 1")
+    if target.dtype is not input.dtype:  # PyTorch: a Long or Double target is refused
+        raise RuntimeError(f"Found dtype {dtypes.scalar_type_name(target.dtype)} but expected "
+                           f"{dtypes.scalar_type_name(input.dtype)}")
+    for name, x in (("input", input), ("target", target)):
+        if x.numel() and (C.amin(x.detach()).item() < 0 or C.amax(x.detach()).item() > 1):
+            raise RuntimeError(f"all elements of {name} should be between 0 and 1")
     # The value from the clamped logs, at a detached x; the gradient in x from PyTorch's
     # formula, added by the detach trick: slope * (x - x.detach()) is exactly 0 but has
     # d/dx = slope. Autograd through the clamped logs would give 0 at x = 0 or 1 (the clamp)
@@ -323,6 +339,10 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
+    if not target.dtype.is_floating_point:  # PyTorch: an integer target is refused
+        raise RuntimeError(f"result type {dtypes.scalar_type_name(input.dtype)} can't be cast "
+                           f"to the desired output type "
+                           f"{dtypes.scalar_type_name(target.dtype)}")
     # maximum (not relu) so that the gradient at x = 0 is the true one (see F.softplus)
     softplus_of_negative = C.add(C.maximum(C.neg(input), 0.0),
                                  F.Log1p.apply(F.Exp.apply(C.neg(F.Abs.apply(input)))))
