@@ -26,6 +26,16 @@ class Warmup:
         return min(1.0, (epoch + 1) / self.epochs)
 
 
+class EveryThird:
+    """A callable object with state: factor `factor` on every third epoch, else 1."""
+
+    def __init__(self, factor: float) -> None:
+        self.factor = factor
+
+    def __call__(self, epoch: float) -> float:
+        return self.factor if epoch % 3 == 0 else 1.0
+
+
 def make_optimizer(lib: object, name: str = "SGD") -> object:
     """An optimizer with two param groups (lr 0.1 and 0.05), as lib (tinygrad_edu/torch)."""
     a, b = lib.zeros(2, requires_grad=True), lib.zeros(3, requires_grad=True)
@@ -51,8 +61,35 @@ SCHEDULERS = {
         s.LinearLR(o, start_factor=0.1, total_iters=4),
         s.CosineAnnealingLR(o, T_max=10),
         s.ExponentialLR(o, gamma=0.9)], milestones=[5, 15]),
+    "MultiplicativeLR": lambda s, o: s.MultiplicativeLR(
+        o, lr_lambda=[lambda e: 0.95, EveryThird(0.5)]),
+    "ConstantLR": lambda s, o: s.ConstantLR(o, factor=0.4, total_iters=6),
+    "PolynomialLR": lambda s, o: s.PolynomialLR(o, total_iters=9, power=1.7),
+    "CosineAnnealingWarmRestarts": lambda s, o: s.CosineAnnealingWarmRestarts(
+        o, T_0=3, T_mult=2, eta_min=0.002),
+    "CosineAnnealingWarmRestarts-T_mult-1": lambda s, o: s.CosineAnnealingWarmRestarts(
+        o, T_0=7),
+    "ChainedScheduler": lambda s, o: s.ChainedScheduler([
+        s.ConstantLR(o, factor=0.1, total_iters=5),
+        s.ExponentialLR(o, gamma=0.9)], optimizer=o),
+    "ChainedScheduler-no-optimizer": lambda s, o: s.ChainedScheduler([
+        s.LinearLR(o, start_factor=0.5, total_iters=8),
+        s.MultiStepLR(o, milestones=[4, 12], gamma=0.5),
+        s.CosineAnnealingLR(o, T_max=15)]),
+    "CyclicLR-triangular": lambda s, o: s.CyclicLR(o, base_lr=[0.01, 0.02], max_lr=0.1,
+                                                   step_size_up=4, step_size_down=3),
+    "CyclicLR-triangular2": lambda s, o: s.CyclicLR(o, base_lr=0.001, max_lr=[0.1, 0.3],
+                                                    step_size_up=5, mode="triangular2",
+                                                    base_momentum=0.7, max_momentum=0.95),
+    "CyclicLR-exp_range": lambda s, o: s.CyclicLR(o, base_lr=0.01, max_lr=0.2,
+                                                  step_size_up=3, step_size_down=6,
+                                                  mode="exp_range", gamma=0.97),
+    "CyclicLR-scale_fn-iterations": lambda s, o: s.CyclicLR(
+        o, base_lr=0.01, max_lr=0.2, step_size_up=4, scale_fn=EveryThird(0.25),
+        scale_mode="iterations", cycle_momentum=False),
 }
-ADAM_ONES = {"OneCycleLR-linear-3phase"}  # cycles Adam's beta1 instead of SGD's momentum
+# these cycle Adam's beta1 instead of SGD's momentum
+ADAM_ONES = {"OneCycleLR-linear-3phase", "CyclicLR-triangular2"}
 
 
 def record(lib: object, name: str, epochs: int = EPOCHS) -> list:
@@ -100,7 +137,8 @@ def test_reduce_lr_on_plateau_equals_pytorchs(torch: object) -> None:
 
 
 @pytest.mark.parametrize("name", ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-                                  "LinearLR"])
+                                  "LinearLR", "ConstantLR", "PolynomialLR", "MultiplicativeLR",
+                                  "CosineAnnealingWarmRestarts", "CyclicLR-exp_range"])
 def test_closed_form_step_epoch_equals_pytorchs(torch: object, name: str) -> None:
     rows = []
     for lib in (tg, torch):
@@ -205,3 +243,252 @@ def test_cosine_schedule_follows_its_closed_form() -> None:
         scheduler.step()
         expected = 0.01 + (0.1 - 0.01) * (1 + math.cos(math.pi * epoch / 10)) / 2
         assert math.isclose(scheduler.get_last_lr()[0], expected, rel_tol=1e-12)
+
+
+# --- the schedulers added after the first ones -------------------------------------------
+
+
+def test_module_exports_pytorchs_names(torch: object) -> None:
+    assert sorted(lr_scheduler.__all__) == sorted(torch.optim.lr_scheduler.__all__)
+    for name in lr_scheduler.__all__:
+        assert isinstance(getattr(lr_scheduler, name), type), name
+
+
+def test_old_lr_scheduler_base_class_still_subclassable() -> None:
+    class Halving(lr_scheduler._LRScheduler):  # old code: get_lr from base_lrs
+        def get_lr(self) -> list:
+            return [base_lr * 0.5 ** self.last_epoch for base_lr in self.base_lrs]
+
+    assert lr_scheduler._LRScheduler.__name__ == "_LRScheduler"
+    optimizer = make_optimizer(tg)
+    scheduler = Halving(optimizer)
+    assert isinstance(scheduler, lr_scheduler.LRScheduler)
+    optimizer.step()
+    scheduler.step()
+    scheduler.step()
+    assert scheduler.get_last_lr() == [0.1 * 0.25, 0.05 * 0.25]
+
+
+def test_warm_restarts_lengthen_by_t_mult() -> None:
+    """T_0=2, T_mult=3: periods 2, 6, 18, so restarts (back to initial_lr) at 2, 8 and 26."""
+    optimizer = make_optimizer(tg)
+    scheduler = lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=2, T_mult=3,
+                                                         eta_min=0.01)
+    periods, restarts = [], []
+    for epoch in range(1, 30):
+        optimizer.step()
+        scheduler.step()
+        periods.append(scheduler.T_i)
+        if scheduler.T_cur == 0:
+            restarts.append(epoch)
+            assert scheduler.get_last_lr() == [0.1, 0.05]
+        start = max([0, *restarts])
+        expected = 0.01 + (0.1 - 0.01) * (1 + math.cos(math.pi * (epoch - start)
+                                                        / scheduler.T_i)) / 2
+        assert math.isclose(scheduler.get_last_lr()[0], expected, rel_tol=1e-12), epoch
+    assert restarts == [2, 8, 26]
+    assert periods[:2] == [2, 6] and periods[7] == 18 and periods[25] == 54
+
+
+def test_warm_restarts_fractional_epochs() -> None:
+    """step(epoch + batch / batches): T_cur is fractional, last_epoch its floor."""
+    optimizer = make_optimizer(tg)
+    scheduler = lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=2, T_mult=2)
+    optimizer.step()
+    scheduler.step(5.5)  # periods 2 and 4 (restart at 2 and 6): 3.5 into the second
+    assert (scheduler.T_i, scheduler.T_cur, scheduler.last_epoch) == (4, 3.5, 5)
+    assert math.isclose(scheduler.get_last_lr()[1],
+                        0.05 * (1 + math.cos(math.pi * 3.5 / 4)) / 2, rel_tol=1e-12)
+    scheduler.step(0.25)  # back into the first period
+    assert (scheduler.T_i, scheduler.T_cur, scheduler.last_epoch) == (2, 0.25, 0)
+    scheduler.step()  # goes on from there: T_cur 1.25, epoch 1
+    assert (scheduler.T_i, scheduler.T_cur, scheduler.last_epoch) == (2, 1.25, 1)
+    scheduler.step()  # T_cur 2.25 >= 2: restart, 0.25 into a period of 4
+    assert (scheduler.T_i, scheduler.T_cur, scheduler.last_epoch) == (4, 0.25, 2)
+    with pytest.raises(ValueError, match="Expected non-negative epoch, but got -1"):
+        scheduler.step(-1)
+
+
+def test_warm_restarts_fractional_epochs_equal_pytorchs(torch: object) -> None:
+    epochs = [0.5, 1.25, None, 2.0, 5.75, None, None, 13.9, 14.0, 2.5, None, 26, None, 0]
+    for t_mult in (1, 2, 3):
+        rows = []
+        for lib in (tg, torch):
+            optimizer = make_optimizer(lib)
+            scheduler = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+                optimizer, T_0=3, T_mult=t_mult, eta_min=0.001)
+            lrs = []
+            for epoch in epochs:
+                optimizer.step()
+                scheduler.step(epoch)
+                lrs.append((scheduler.get_last_lr(), scheduler.T_cur, scheduler.T_i,
+                            scheduler.last_epoch))
+            rows.append(lrs)
+        assert rows[0] == rows[1], t_mult
+
+
+def _cycle(mode: str, steps: int, **options: object) -> tuple:
+    optimizer = make_optimizer(tg)
+    scheduler = lr_scheduler.CyclicLR(optimizer, base_lr=0.01, max_lr=0.09, step_size_up=4,
+                                      mode=mode, **options)
+    lrs, momentums = [scheduler.get_last_lr()[0]], [optimizer.param_groups[0]["momentum"]]
+    for _ in range(steps):
+        optimizer.step()
+        scheduler.step()
+        lrs.append(scheduler.get_last_lr()[0])
+        momentums.append(optimizer.param_groups[0]["momentum"])
+    return lrs, momentums
+
+
+def test_cyclic_triangular_goes_up_and_down_between_base_and_max() -> None:
+    lrs, momentums = _cycle("triangular", 16)  # up 4 steps, down 4 steps, twice
+    expected = [0.01 + 0.08 * height for height in (0, 0.25, 0.5, 0.75, 1, 0.75, 0.5, 0.25)]
+    assert all(math.isclose(a, b, rel_tol=1e-12)
+               for a, b in zip(lrs, expected * 2 + [0.01]))
+    # momentum moves the other way: max_momentum (0.9) at base_lr, base (0.8) at max_lr
+    assert momentums[0] == momentums[8] == 0.9
+    assert math.isclose(momentums[4], 0.8) and math.isclose(momentums[12], 0.8)
+    assert math.isclose(momentums[2], 0.85)
+
+
+def test_cyclic_triangular2_halves_each_cycle() -> None:
+    lrs, momentums = _cycle("triangular2", 24)
+    peaks = [lrs[4], lrs[12], lrs[20]]
+    assert all(math.isclose(peak, 0.01 + 0.08 / 2 ** i, rel_tol=1e-12)
+               for i, peak in enumerate(peaks))
+    assert math.isclose(momentums[12], 0.9 - 0.1 / 2, rel_tol=1e-12)
+
+
+def test_cyclic_exp_range_scales_by_gamma_to_the_iteration() -> None:
+    lrs, momentums = _cycle("exp_range", 16, gamma=0.9, scale_mode="cycle")  # mode wins
+    for t in (2, 4, 6, 12):
+        height = 1 - abs(t % 8 - 4) / 4
+        assert math.isclose(lrs[t], 0.01 + 0.08 * height * 0.9 ** t, rel_tol=1e-12), t
+        assert math.isclose(momentums[t], 0.9 - 0.1 * height * 0.9 ** t, rel_tol=1e-12), t
+
+
+def test_cyclic_momentum_cycles_adams_beta1_only() -> None:
+    optimizer = make_optimizer(tg, "Adam")
+    scheduler = lr_scheduler.CyclicLR(optimizer, base_lr=0.01, max_lr=0.1, step_size_up=2,
+                                      base_momentum=0.85, max_momentum=0.95)
+    assert [g["betas"] for g in optimizer.param_groups] == [(0.95, 0.999)] * 2
+    optimizer.step()
+    scheduler.step()
+    scheduler.step()
+    betas = optimizer.param_groups[1]["betas"]
+    assert math.isclose(betas[0], 0.85) and betas[1] == 0.999
+    assert optimizer.param_groups[0]["max_momentum"] == 0.95
+    assert optimizer.param_groups[0]["base_momentum"] == 0.85
+    no_momentum = tg.optim.Adagrad([tg.zeros(2, requires_grad=True)], lr=0.1)
+    with pytest.raises(ValueError, match="optimizer must support momentum or beta1"):
+        lr_scheduler.CyclicLR(no_momentum, base_lr=0.01, max_lr=0.1)
+    lr_scheduler.CyclicLR(no_momentum, base_lr=0.01, max_lr=0.1, cycle_momentum=False)
+
+
+def test_cyclic_cycles_from_base_lr_even_when_initial_lr_was_set(torch: object) -> None:
+    """A scheduler made before sets group["initial_lr"]; CyclicLR still cycles from base_lr
+    (only its constructor's step starts from initial_lr, as in PyTorch)."""
+    rows = []
+    for lib in (tg, torch):
+        optimizer = make_optimizer(lib)
+        lib.optim.lr_scheduler.StepLR(optimizer, step_size=3)
+        cyclic = lib.optim.lr_scheduler.CyclicLR(optimizer, base_lr=0.01, max_lr=0.05,
+                                                 step_size_up=2)
+        lrs = [cyclic.get_last_lr()]
+        for _ in range(5):
+            optimizer.step()
+            cyclic.step()
+            lrs.append(cyclic.get_last_lr())
+        rows.append(lrs)
+    assert rows[0] == rows[1]
+    assert math.isclose(rows[0][1][0], 0.03, rel_tol=1e-12)  # halfway from 0.01 to 0.05
+
+
+def test_chained_scheduler_multiplies_two_schedules() -> None:
+    optimizer = make_optimizer(tg)
+    chained = lr_scheduler.ChainedScheduler([
+        lr_scheduler.ConstantLR(optimizer, factor=0.1, total_iters=3),
+        lr_scheduler.ExponentialLR(optimizer, gamma=0.9)], optimizer=optimizer)
+    for epoch in range(8):
+        expected = 0.05 * 0.9 ** epoch * (0.1 if epoch < 3 else 1.0)
+        assert math.isclose(chained.get_last_lr()[1], expected, rel_tol=1e-12), epoch
+        optimizer.step()
+        chained.step()
+
+
+def test_chained_scheduler_checks_its_schedulers() -> None:
+    optimizer, other = make_optimizer(tg), make_optimizer(tg)
+    step = lr_scheduler.StepLR(optimizer, step_size=2)
+    with pytest.raises(ValueError, match="expects at least one scheduler to be chained"):
+        lr_scheduler.ChainedScheduler([])
+    with pytest.raises(ValueError, match="StepLR at index 0 has"):
+        lr_scheduler.ChainedScheduler([step], optimizer=other)
+    with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
+        lr_scheduler.ChainedScheduler([step, lr_scheduler.ReduceLROnPlateau(optimizer)])
+    with pytest.raises(TypeError, match="at index 1 should have `optimizer`"):
+        lr_scheduler.ChainedScheduler([step, object()])
+    assert lr_scheduler.ChainedScheduler([step]).optimizer is optimizer
+
+
+def test_new_schedulers_state_dicts_keep_no_functions() -> None:
+    """Functions cannot be saved: None for them, the attributes of callable objects."""
+    optimizer = make_optimizer(tg)
+    every_third = EveryThird(0.5)
+    scheduler = lr_scheduler.MultiplicativeLR(optimizer, [lambda e: 0.9, every_third])
+    state = scheduler.state_dict()
+    assert state["lr_lambdas"] == [None, {"factor": 0.5}]
+    every_third.factor = 0.1
+    scheduler.load_state_dict(state)
+    assert every_third.factor == 0.5 and state["lr_lambdas"] == [None, {"factor": 0.5}]
+    cyclic = lr_scheduler.CyclicLR(optimizer, 0.01, 0.1, scale_fn=every_third)
+    state = cyclic.state_dict()
+    assert state["_scale_fn_custom"] == {"factor": 0.5}
+    assert not any(callable(value) for value in state.values())
+    every_third.factor = 0.2
+    cyclic.load_state_dict(state)
+    assert every_third.factor == 0.5 and cyclic._scale_fn_custom is every_third
+    plain = lr_scheduler.CyclicLR(optimizer, 0.01, 0.1, scale_fn=lambda x: 1.0)
+    assert plain.state_dict()["_scale_fn_custom"] is None
+    chained = lr_scheduler.ChainedScheduler([scheduler, cyclic])
+    assert chained.state_dict()["_schedulers"][0]["lr_lambdas"] == [None, {"factor": 0.5}]
+
+
+def test_cyclic_load_state_dict_restores_mode() -> None:
+    optimizer = make_optimizer(tg)
+    source = lr_scheduler.CyclicLR(optimizer, 0.01, 0.1, step_size_up=3, mode="exp_range",
+                                   gamma=0.8)
+    target = lr_scheduler.CyclicLR(make_optimizer(tg), 0.01, 0.1, step_size_up=3)
+    target.load_state_dict(source.state_dict())
+    assert (target.mode, target.gamma, target.scale_mode) == ("exp_range", 0.8, "iterations")
+    target.last_epoch = source.last_epoch = 5
+    assert target.get_lr() == source.get_lr()
+
+
+NEW_ERRORS = [
+    ("MultiplicativeLR", lambda s, o: s.MultiplicativeLR(o, [lambda e: 1.0])),
+    ("MultiplicativeLR", lambda s, o: s.MultiplicativeLR(o, 0.5)),
+    ("ConstantLR", lambda s, o: s.ConstantLR(o, factor=1.5)),
+    ("ConstantLR", lambda s, o: s.ConstantLR(o, factor=-0.1)),
+    ("CosineAnnealingWarmRestarts", lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=0)),
+    ("CosineAnnealingWarmRestarts", lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=2.0)),
+    ("CosineAnnealingWarmRestarts", lambda s, o: s.CosineAnnealingWarmRestarts(o, 2, T_mult=0)),
+    ("CosineAnnealingWarmRestarts", lambda s, o: s.CosineAnnealingWarmRestarts(o, 2,
+                                                                               eta_min="0")),
+    ("CyclicLR", lambda s, o: s.CyclicLR(o, 0.01, 0.1, mode="sawtooth")),
+    ("CyclicLR", lambda s, o: s.CyclicLR(o, [0.01], 0.1)),
+    ("CyclicLR", lambda s, o: s.CyclicLR(o, 0.01, 0.1, max_momentum=[0.9, 0.9, 0.9])),
+    ("CyclicLR", lambda s, o: s.CyclicLR(object(), 0.01, 0.1)),
+    ("ChainedScheduler", lambda s, o: s.ChainedScheduler([])),
+    ("ChainedScheduler", lambda s, o: s.ChainedScheduler([s.ReduceLROnPlateau(o)])),
+]
+
+
+@pytest.mark.parametrize("case", range(len(NEW_ERRORS)))
+def test_new_schedulers_errors_equal_pytorchs(torch: object, case: int) -> None:
+    name, build = NEW_ERRORS[case]
+    raised = []
+    for lib in (tg, torch):
+        with pytest.raises((ValueError, TypeError)) as error:
+            build(lib.optim.lr_scheduler, make_optimizer(lib))
+        raised.append((error.type, str(error.value)))
+    assert raised[0] == raised[1], name

@@ -15,6 +15,11 @@ current `group["lr"]` (`get_lr`), so schedulers can be chained, with a closed fo
 epoch number (`_get_closed_form_lr`) used when `step(epoch)` jumps to an epoch. The
 formulas and their order of float operations are PyTorch's, so the rates agree with
 PyTorch's to the last bit. `state_dict()` is every attribute but the optimizer.
+
+Schedules of the epoch: LambdaLR, MultiplicativeLR, StepLR, MultiStepLR, ConstantLR, LinearLR,
+ExponentialLR, PolynomialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts. Stepped every
+batch: CyclicLR, OneCycleLR. Combinations: SequentialLR (one after another), ChainedScheduler
+(all at once). Driven by a metric: ReduceLROnPlateau.
 """
 
 from __future__ import annotations
@@ -30,6 +35,13 @@ from functools import wraps
 from typing import Any
 
 from tinygrad_edu.optim.optimizer import Optimizer
+
+__all__ = [
+    "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
+    "ExponentialLR", "SequentialLR", "CosineAnnealingLR", "ChainedScheduler",
+    "ReduceLROnPlateau", "CyclicLR", "CosineAnnealingWarmRestarts", "OneCycleLR",
+    "PolynomialLR", "LRScheduler",
+]
 
 
 def _track_optimizer_steps(optimizer: Optimizer) -> None:
@@ -51,6 +63,29 @@ def _track_optimizer_steps(optimizer: Optimizer) -> None:
 
 def _lrs(optimizer: Optimizer) -> list:
     return [group["lr"] for group in optimizer.param_groups]
+
+
+def _one_per_group(optimizer: Optimizer, lr_lambda: Callable | list[Callable]) -> list:
+    """lr_lambda as a list with one function per param group."""
+    if isinstance(lr_lambda, (list, tuple)):
+        if len(lr_lambda) != len(optimizer.param_groups):
+            raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
+                             f"{len(lr_lambda)}")
+        return list(lr_lambda)
+    return [lr_lambda] * len(optimizer.param_groups)
+
+
+def _callables_state(functions: list[Callable]) -> list[dict[str, Any] | None]:
+    """What state_dict keeps of user functions: nothing of a plain function or lambda (code
+    cannot be saved), a copy of the attributes (__dict__) of a callable object."""
+    return [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
+            for fn in functions]
+
+
+def _restore_callables(functions: list[Callable], saved: list[dict[str, Any] | None]) -> None:
+    for fn, attributes in zip(functions, saved):
+        if attributes is not None:
+            fn.__dict__.update(attributes)
 
 
 class LRScheduler:
@@ -120,39 +155,59 @@ class LRScheduler:
         self._last_lr = _lrs(self.optimizer)
 
 
+class _LRScheduler(LRScheduler):
+    """The old name of LRScheduler, kept (as in PyTorch) because old code subclasses it."""
+
+
 class LambdaLR(LRScheduler):
     """lr = initial_lr * lr_lambda(epoch), one function per group or one for all."""
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable | list[Callable],
                  last_epoch: int = -1) -> None:
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
-                                 f"{len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        self.lr_lambdas = _one_per_group(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self) -> dict[str, Any]:
         """Functions are not saved; a callable object's attributes (its __dict__) are."""
         state = {key: value for key, value in self.__dict__.items()
                  if key not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType)
-                               else dict(fn.__dict__) for fn in self.lr_lambdas]
+        state["lr_lambdas"] = _callables_state(self.lr_lambdas)
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         state = dict(state_dict)
         saved = state.pop("lr_lambdas")
         self.__dict__.update(state)
-        for fn, attributes in zip(self.lr_lambdas, saved):
-            if attributes is not None:
-                fn.__dict__.update(attributes)
+        _restore_callables(self.lr_lambdas, saved)
 
     def get_lr(self) -> list[float]:
         return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas,
                                                                     self.base_lrs)]
+
+
+class MultiplicativeLR(LRScheduler):
+    """lr = lr * lr_lambda(epoch): each step multiplies the current lr by a factor.
+
+    So after n steps lr = initial_lr * lr_lambda(1) * ... * lr_lambda(n); there is no closed
+    form, and step(epoch) applies just lr_lambda(epoch) once.
+    """
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable | list[Callable],
+                 last_epoch: int = -1) -> None:
+        self.lr_lambdas = _one_per_group(optimizer, lr_lambda)
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
+        super().__init__(optimizer, last_epoch)
+
+    state_dict = LambdaLR.state_dict  # the same saving of functions as LambdaLR's
+    load_state_dict = LambdaLR.load_state_dict
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return _lrs(self.optimizer)
+        return [group["lr"] * fn(self.last_epoch)
+                for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
 
 
 class StepLR(LRScheduler):
@@ -197,6 +252,30 @@ class MultiStepLR(LRScheduler):
         milestones = sorted(self.milestones.elements())
         return [base_lr * self.gamma ** bisect_right(milestones, self.last_epoch)
                 for base_lr in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """lr = initial_lr * factor for epochs before total_iters, then initial_lr again."""
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if factor > 1.0 or factor < 0:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [group["lr"] * self.factor for group in self.optimizer.param_groups]
+        if self.last_epoch != self.total_iters:
+            return _lrs(self.optimizer)
+        # at total_iters undo the factor (a recursion: other schedulers' changes are kept)
+        return [group["lr"] * (1.0 / self.factor) for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base_lr * (self.factor + (self.last_epoch >= self.total_iters)
+                           * (1 - self.factor)) for base_lr in self.base_lrs]
 
 
 class ExponentialLR(LRScheduler):
@@ -248,6 +327,31 @@ class LinearLR(LRScheduler):
                 for base_lr in self.base_lrs]
 
 
+class PolynomialLR(LRScheduler):
+    """lr = initial_lr * (1 - min(epoch, total_iters) / total_iters) ** power.
+
+    Decays to 0 at total_iters (linearly when power is 1) and stays there.
+    """
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return _lrs(self.optimizer)
+        # ratio of consecutive values: (f(e) / f(e - 1)) ** power
+        decay = ((1.0 - self.last_epoch / self.total_iters)
+                 / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
+        return [group["lr"] * decay for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters)
+                ** self.power for base_lr in self.base_lrs]
+
+
 class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2.
 
@@ -281,6 +385,68 @@ class CosineAnnealingLR(LRScheduler):
         return [self.eta_min + (base_lr - self.eta_min)
                 * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
                 for base_lr in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2 (SGDR).
+
+    T_cur counts the epochs since the last restart; when it reaches T_i the lr jumps back to
+    initial_lr (a warm restart) and the next period is T_mult times longer: T_0, T_0 * T_mult,
+    T_0 * T_mult ** 2, ... `step(epoch)` may be given a fractional epoch (epoch + batch /
+    batches, to anneal within an epoch); `step()` then goes on from it.
+    """
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
+        if T_0 <= 0 or not isinstance(T_0, int):
+            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
+        if T_mult < 1 or not isinstance(T_mult, int):
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        if not isinstance(eta_min, (float, int)):
+            raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type "
+                             f"{type(eta_min)}")
+        self.T_0 = T_0
+        self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [self.eta_min + (base_lr - self.eta_min)
+                * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+                for base_lr in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:
+        """Advance T_cur by one (restarting at T_i), or jump to `epoch` (fractions allowed).
+
+        Unlike the other schedulers this never warns: PyTorch's step here does not.
+        """
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:  # restart, with a period T_mult times longer
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        elif epoch < 0:
+            raise ValueError(f"Expected non-negative epoch, but got {epoch}")
+        elif epoch < self.T_0:
+            self.T_i = self.T_0
+            self.T_cur = epoch
+        elif self.T_mult == 1:
+            self.T_cur = epoch % self.T_0
+        else:
+            # n restarts so far: the periods T_0 * (1 + T_mult + ... + T_mult ** (n - 1))
+            # = T_0 * (T_mult ** n - 1) / (T_mult - 1) fit into epoch
+            n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+            self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
+            self.T_i = self.T_0 * self.T_mult ** n
+        self.last_epoch = math.floor(epoch)
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
+        self._last_lr = _lrs(self.optimizer)
 
 
 class OneCycleLR(LRScheduler):
@@ -355,10 +521,7 @@ class OneCycleLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def _set_momentum(self, group: dict[str, Any], value: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
+        _set_momentum(group, value, self.use_beta1)
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self._anneal_func_type == "cos":  # cosine from start (pct 0) to end (pct 1)
@@ -393,6 +556,14 @@ def _phase(end_step: float, start_lr: str, end_lr: str, start_momentum: str,
             "start_momentum": start_momentum, "end_momentum": end_momentum}
 
 
+def _set_momentum(group: dict[str, Any], value: float, use_beta1: bool) -> None:
+    """Set a group's momentum, which for Adam-like optimizers is beta1 (betas[0])."""
+    if use_beta1:
+        group["betas"] = (value, *group["betas"][1:])
+    else:
+        group["momentum"] = value
+
+
 def _per_group(name: str, optimizer: Optimizer, value: Any) -> list:
     if isinstance(value, (list, tuple)):
         if len(value) != len(optimizer.param_groups):
@@ -401,6 +572,113 @@ def _per_group(name: str, optimizer: Optimizer, value: Any) -> list:
                              f"{len(optimizer.param_groups)}.")
         return list(value)
     return [value] * len(optimizer.param_groups)
+
+
+class CyclicLR(LRScheduler):
+    """Cycle the lr between base_lr and max_lr (step it every batch), a triangle wave:
+
+        cycle = floor(1 + t / (up + down))      # 1, 2, ... (t = last_epoch, batches)
+        x = 1 + t / (up + down) - cycle         # where in the cycle, 0 to 1
+        height = x / r if x <= r else (x - 1) / (r - 1)    # 0 up to 1 and down; r = up / total
+        lr = base_lr + (max_lr - base_lr) * height * scale_fn(cycle or t)
+
+    mode "triangular": scale 1; "triangular2": the height halves each cycle, 1 / 2 **
+    (cycle - 1); "exp_range": gamma ** t. Or your own scale_fn of the cycle or, with
+    scale_mode "iterations", of t. With cycle_momentum the momentum (Adam's beta1) moves the
+    other way, from max_momentum down to base_momentum at the lr's peak.
+    """
+
+    def __init__(self, optimizer: Optimizer, base_lr: float | list[float],
+                 max_lr: float | list[float], step_size_up: int = 2000,
+                 step_size_down: int | None = None, mode: str = "triangular",
+                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None,
+                 scale_mode: str = "cycle", cycle_momentum: bool = True,
+                 base_momentum: float | list[float] = 0.8,
+                 max_momentum: float | list[float] = 0.9, last_epoch: int = -1) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        step_size_up = float(step_size_up)
+        step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
+        self.total_size = step_size_up + step_size_down
+        self.step_ratio = step_size_up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError("mode is invalid and scale_fn is None")
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        self._init_scale_mode()
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError("optimizer must support momentum or beta1 with "
+                                 "`cycle_momentum` option enabled")
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for high, low, group in zip(self.max_momentums, self.base_momentums,
+                                            optimizer.param_groups):
+                    _set_momentum(group, high, self.use_beta1)
+                    group["max_momentum"] = high
+                    group["base_momentum"] = low
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _init_scale_mode(self) -> None:
+        """The built-in modes fix what their scale is a function of."""
+        if self._scale_fn_custom is None and self.mode in ("triangular", "triangular2"):
+            self.scale_mode = "cycle"
+        elif self._scale_fn_custom is None and self.mode == "exp_range":
+            self.scale_mode = "iterations"
+
+    def scale_fn(self, x: float) -> float:
+        """The amplitude's scale (at most 1) for cycle number or iteration x."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
+
+    def get_lr(self) -> list[float]:
+        """The lrs at batch last_epoch (and, with cycle_momentum, set the momentums)."""
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            height = x / self.step_ratio
+        else:
+            height = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [base_lr + (max_lr - base_lr) * height * scale
+               for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, low, high in zip(self.optimizer.param_groups, self.base_momentums,
+                                        self.max_momentums):
+                _set_momentum(group, high - (high - low) * height * scale, self.use_beta1)
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        """As LambdaLR: a scale_fn that is a function is not saved, a callable object's
+        attributes are."""
+        state = super().state_dict()
+        scale_fn = state.pop("_scale_fn_custom")
+        state["_scale_fn_custom"] = None if scale_fn is None else _callables_state([scale_fn])[0]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved = state.pop("_scale_fn_custom")
+        self.__dict__.update(state)
+        if saved is not None:
+            self._scale_fn_custom.__dict__.update(saved)
 
 
 class SequentialLR(LRScheduler):
@@ -452,6 +730,7 @@ class SequentialLR(LRScheduler):
         self._last_lr = scheduler.get_last_lr()
 
     def state_dict(self) -> dict[str, Any]:
+        """Its own attributes, and the state_dict of each scheduler under "_schedulers"."""
         state = {key: value for key, value in self.__dict__.items()
                  if key not in ("optimizer", "_schedulers")}
         state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
@@ -463,6 +742,49 @@ class SequentialLR(LRScheduler):
         self.__dict__.update(state)
         for scheduler, scheduler_state in zip(self._schedulers, saved):
             scheduler.load_state_dict(scheduler_state)
+
+
+class ChainedScheduler(LRScheduler):
+    """Step several schedulers together: step() calls each one's step() in turn.
+
+    Their recursions act on the same group["lr"], so the changes multiply, e.g.
+    ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=20), ExponentialLR(opt, 0.9)])
+    gives lr = initial_lr * 0.9 ** epoch, times 0.1 for the first 20 epochs. `optimizer`
+    defaults to the first scheduler's.
+    """
+
+    def __init__(self, schedulers: list[LRScheduler],
+                 optimizer: Optimizer | None = None) -> None:
+        name = type(self).__name__
+        if len(schedulers) < 1:
+            raise ValueError(f"{name} expects at least one scheduler to be chained, but got no "
+                             "scheduler.")
+        optimizer = optimizer or schedulers[0].optimizer
+        for index, scheduler in enumerate(schedulers):
+            if not hasattr(scheduler, "optimizer"):
+                raise TypeError(f"{name} at index {index} should have `optimizer` as its "
+                                "attribute.")
+            if isinstance(scheduler, ReduceLROnPlateau):  # PyTorch raises ValueError here
+                message = (f"{name} does not support `ReduceLROnPlateau` scheduler as it "
+                           "requires additional kwargs to be specified when calling `step`, but "
+                           f"got one at index {index} in the given schedulers sequence.")
+                raise ValueError(message)  # noqa: TRY004
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(f"{name} expects all schedulers to belong to the same "
+                                 f"optimizer, but got scheduler {type(scheduler).__name__} at "
+                                 f"index {index} has {scheduler.optimizer}, which is different "
+                                 f"from {type(optimizer).__name__}.")
+        self._schedulers = schedulers
+        self.optimizer = optimizer
+        self._last_lr = _lrs(schedulers[-1].optimizer)
+
+    def step(self) -> None:  # type: ignore[override]
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = _lrs(self._schedulers[-1].optimizer)
+
+    state_dict = SequentialLR.state_dict  # the inner schedulers' states under "_schedulers"
+    load_state_dict = SequentialLR.load_state_dict
 
 
 def _undo_epoch(scheduler: Any) -> None:
