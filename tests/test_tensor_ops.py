@@ -2012,3 +2012,34 @@ def test_numpy_argument_names_axis_and_keepdims() -> None:
         assert_close(ours, theirs.numpy(), name)
     with pytest.raises(TypeError, match="both dim= and its NumPy name axis="):
         tg.ones(2, 2).sum(dim=0, axis=1)
+
+
+REPR_CASES = {
+    "2-d ints wrap at PyTorch's width": np.arange(40).reshape(2, 20),
+    "2-d floats": np.arange(20.0).reshape(2, 10) / 3,
+    "whole floats 1000x apart: scientific": np.array([1.0, 2000.0], dtype=np.float32),
+    "1e8 exactly: not scientific": np.array([1e8], dtype=np.float32),
+    "tiny values: scientific": np.array([1e-5, 1.0], dtype=np.float32),
+    "nan, inf and -0.": np.array([np.nan, 1.0, -0.0, np.inf], dtype=np.float32),
+    "only zeros": np.zeros(2, dtype=np.float32),
+    "summarised 2-d": np.arange(2000.0, dtype=np.float32).reshape(2, 1000),
+    "summarised rows and columns": np.arange(3000).reshape(10, 300),
+    "summarised 3-d": (np.arange(512.0, dtype=np.float32).reshape(8, 8, 8) - 256) / 7,
+    "3-d blocks": np.arange(24.0, dtype=np.float32).reshape(2, 3, 4),
+    "0-d": np.array(3.5, dtype=np.float32),
+    "bools": np.array([True, False]),
+    "wide ints": np.arange(-1000, 1000, 67).reshape(2, 15),
+}
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+@pytest.mark.parametrize("name", list(REPR_CASES))
+def test_repr_layout_matches_pytorch(name: str) -> None:
+    values = REPR_CASES[name]
+    ours = repr(tg.tensor(values)).replace("tinygrad_edu.", "torch.")
+    theirs = repr(torch.tensor(values))
+    assert ours == theirs, f"\n{ours}\nPyTorch:\n{theirs}"
+    grad = values.dtype.kind == "f"
+    if grad:  # the suffix joins the last line (or a line of its own past 80 columns)
+        ours = repr(tg.tensor(values, requires_grad=True)).replace("tinygrad_edu.", "torch.")
+        assert ours == repr(torch.tensor(values, requires_grad=True)), ours
