@@ -83,6 +83,15 @@ class Backend(Protocol):
         buffer of x.shape without `axis`."""
         ...
 
+    def argsort(self, x: Strided, axis: int, descending: bool) -> Buffer:
+        """Indices (int64) that sort x along `axis`, stably: a contiguous buffer of x.shape
+        with out[.., j, ..] = the index along `axis` of the j-th smallest (largest when
+        `descending`) element of that row. Equal elements keep their index order; nan counts
+        as larger than every number (last ascending, first descending), as PyTorch's stable
+        sort. x has at least one dimension. The Tensor layer gets sort's values by gather
+        and topk by narrowing these indices."""
+        ...
+
     # ---- matrix multiply ---------------------------------------------------------------------
     def matmul(self, a: Strided, b: Strided, dtype: np.dtype) -> Buffer:
         """(..., n, k) @ (..., k, m) -> contiguous (..., n, m); the batch dims of a and b are
@@ -232,7 +241,7 @@ class Backend(Protocol):
 BACKEND_METHODS = (
     "empty", "full", "from_numpy", "to_numpy",
     "map", "zip", "bitwise", "where", "copy",
-    "reduce", "arg_reduce",
+    "reduce", "arg_reduce", "argsort",
     "matmul", "linear", "linear_grad_weight",
     "take", "index_add", "index_put",
     "cross_entropy_forward", "cross_entropy_backward",

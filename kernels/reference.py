@@ -181,6 +181,21 @@ class ReferenceBackend:
         function = np.argmax if op == ops.ARGMAX else np.argmin
         return np.ascontiguousarray(function(view(x), axis=axis), dtype=np.int64).reshape(-1)
 
+    def argsort(self, x: Strided, axis: int, descending: bool) -> Buffer:
+        """Stable argsort along axis; nan is the largest value (NumPy sorts it last too).
+
+        Descending, stably: sort the row reversed, ascending, and reverse the result. Equal
+        elements meet in reversed order and are reversed back into index order, and the nans
+        that ascending puts last come first: out = n - 1 - flip(argsort(flip(x)))."""
+        values = view(x) if x.shape else view(x).reshape(1)
+        axis = axis % values.ndim
+        if not descending:
+            order = np.argsort(values, axis=axis, kind="stable")
+        else:
+            flipped = np.argsort(np.flip(values, axis), axis=axis, kind="stable")
+            order = values.shape[axis] - 1 - np.flip(flipped, axis)
+        return np.ascontiguousarray(order, dtype=np.int64).reshape(-1)
+
     def matmul(self, a: Strided, b: Strided, dtype: np.dtype) -> Buffer:
         return np.ascontiguousarray(np.matmul(view(a), view(b)), dtype=dtype).reshape(-1)
 

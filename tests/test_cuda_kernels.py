@@ -449,6 +449,37 @@ def test_arg_reduce_strided_any_axis(kind):
             assert_close(flat(result, expected.shape), expected, f"{function.__name__} {axis}")
 
 
+# ---- argsort --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64, np.uint8,
+                                   np.int8, np.bool_], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("kind", ["contiguous", "transposed", "step", "reversed"])
+def test_argsort_matches_reference(dtype, kind):
+    x, base = make_view(kind, (3, 2, 5), dtype, seed=4)
+    if np.dtype(dtype).kind in "iu":
+        base //= 2  # ties
+    if np.dtype(dtype).kind == "f":
+        base.reshape(-1)[[1, 7, 8]] = np.nan
+    for axis in range(3):
+        for descending in (False, True):
+            expected = REFERENCE.argsort(layout(x, base, base.reshape(-1)), axis, descending)
+            result = backend.argsort(mirror(x, base), axis, descending)
+            assert_close(flat(result, x.shape), expected.reshape(x.shape),
+                         f"argsort {kind} axis={axis} descending={descending}")
+
+
+def test_argsort_ties_nan_and_empty():
+    nan = np.nan
+    x = np.array([[1.0, nan, 1.0, 3.0, nan, -0.0, 0.0], [2.0] * 7], np.float32)
+    for descending, expected in [(False, [5, 6, 0, 2, 3, 1, 4]), (True, [1, 4, 3, 0, 2, 5, 6])]:
+        result = flat(backend.argsort(device(x), 1, descending), x.shape)
+        assert_close(result, np.array([expected, list(range(7))]), f"descending={descending}")
+    assert flat(backend.argsort(device(np.zeros((0, 3))), 1, False), (0, 3)).shape == (0, 3)
+    assert_close(flat(backend.argsort(device(np.array(5.0)), 0, True), (1,)), np.array([0]),
+                 "0-d")
+
+
 # ---- matmul ---------------------------------------------------------------------------------
 
 # Odd sizes around the tile: 1 (less than a tile), 17 and 33 (one past 16 and 32). Every

@@ -40,7 +40,7 @@ KINDS = ("contiguous", "transposed", "offset", "step", "broadcast")
 PINNED_BACKEND_METHODS = (
     "empty", "full", "from_numpy", "to_numpy",
     "map", "zip", "bitwise", "where", "copy",
-    "reduce", "arg_reduce",
+    "reduce", "arg_reduce", "argsort",
     "matmul", "linear", "linear_grad_weight",
     "take", "index_add", "index_put",
     "cross_entropy_forward", "cross_entropy_backward",
@@ -514,6 +514,56 @@ def test_arg_reduce_random_ties_match_reference(dtype: type) -> None:
                 for axis in range(len(shape)):
                     assert_same(CPU.arg_reduce(op, x, axis), REFERENCE.arg_reduce(op, x, axis),
                                 f"arg_reduce op={op} {kind} {shape} axis={axis}")
+
+
+# ---- argsort ------------------------------------------------------------------------------
+
+
+def test_argsort_ties_keep_index_order_and_nan_is_largest() -> None:
+    nan = np.nan
+    array = np.array([[1.0, nan, 1.0, 3.0, nan, -0.0, 0.0], [2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0]])
+    wanted = {False: [[5, 6, 0, 2, 3, 1, 4], list(range(7))],  # PyTorch's stable sort's
+              True: [[1, 4, 3, 0, 2, 5, 6], list(range(7))]}
+    for dtype in (np.float32, np.float64, np.float16):
+        for kind in ("contiguous", "offset", "step"):
+            x, _ = strided_input(array.astype(dtype), kind)
+            for descending, expected in wanted.items():
+                for backend in (REFERENCE, CPU):
+                    got = backend.argsort(x, 1, descending).reshape(array.shape)
+                    assert_same(got, np.array(expected, dtype=np.int64),
+                                f"{backend.name} argsort descending={descending} {kind} "
+                                f"{np.dtype(dtype).name}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES + (np.int8, np.uint8, np.int32),
+                         ids=lambda d: np.dtype(d).name)
+def test_argsort_matches_reference(dtype: type) -> None:
+    rng = np.random.default_rng(11)
+    for shape in [(4, 5), (3, 1, 6), (1,), (2, 3, 2), (0, 3), (3, 0), (5,), (2, 17, 3)]:
+        array = rng.integers(0, 4, shape).astype(dtype)  # many ties
+        if np.dtype(dtype).kind == "f" and array.size:
+            array.reshape(-1)[rng.integers(0, array.size, 3)] = np.nan
+        for kind in ("contiguous", "transposed", "offset", "step", "broadcast"):
+            x, values = strided_input(array, kind)
+            for axis in range(len(shape)):
+                for descending in (False, True):
+                    what = f"argsort {kind} {shape} axis={axis} descending={descending}"
+                    got = CPU.argsort(x, axis, descending)
+                    assert_same(got, REFERENCE.argsort(x, axis, descending), what)
+                    order = got.reshape(shape)
+                    # and it sorts: the values read in that order are monotone (nan last)
+                    ranked = np.take_along_axis(np.asarray(values, np.float64), order, axis)
+                    keys = np.where(np.isnan(ranked), 100.0, ranked)  # test values are < 4
+                    steps = np.diff(keys, axis=axis)
+                    assert (steps <= 0).all() if descending else (steps >= 0).all(), what
+
+
+def test_argsort_of_a_0d_view_and_a_size_1_axis() -> None:
+    x = Strided(np.array([7.0]), (), (), 0)
+    for backend in (REFERENCE, CPU):
+        assert_same(backend.argsort(x, 0, False), np.array([0]), f"{backend.name} 0-d")
+        column, _ = strided_input(np.array([[3.0], [1.0]]), "contiguous")
+        assert_same(backend.argsort(column, 1, True), np.array([0, 0]), f"{backend.name} (2, 1)")
 
 
 # ---- matmul -------------------------------------------------------------------------------

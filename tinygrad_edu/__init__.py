@@ -84,6 +84,7 @@ from tinygrad_edu.composite import (
     any,  # noqa: A004
     argmax,
     argmin,
+    argsort,
     bitwise_and,
     bitwise_left_shift,
     bitwise_not,
@@ -143,10 +144,12 @@ from tinygrad_edu.composite import (
     round,  # noqa: A004
     sign,
     softmax,
+    sort,
     std,
     sub,
     sum,  # noqa: A004
     tan,
+    topk,
     tril,
     triu,
     trunc,

@@ -960,3 +960,67 @@ def nonzero(x: Any, as_tuple: bool = False) -> Any:
                      for indices in np.nonzero(np.atleast_1d(host)))
     indices = np.argwhere(host) if host.ndim else np.zeros((builtins.int(host), 0), np.int64)
     return _to_device(np.ascontiguousarray(indices, dtype=np.int64), x)
+
+
+# ---------------------------------------------------------------------------- sorting
+# One backend kernel, argsort (stable, along one axis); the values are x.gather(dim, indices),
+# so autograd scatters a gradient back to the positions the values came from for free.
+
+SortResult = namedtuple("sort", ["values", "indices"])
+TopkResult = namedtuple("topk", ["values", "indices"])
+
+
+def _argsort_along(x: Any, axis: int, descending: bool) -> Any:
+    """The backend's stable argsort of x along axis: an int64 tensor of x's shape."""
+    storage = x._storage
+    buffer = storage.backend.argsort(x._strided(), axis, descending)
+    return tensor_module.Tensor._from_buffer(buffer, x._shape, dtypes.int64, storage.device,
+                                             storage.backend)
+
+
+def _index_zero(x: Any) -> Any:
+    """The index of a 0-d tensor's only element: int64 0, 0-d."""
+    return dispatch.full_like(x, (), 0, dtypes.int64)
+
+
+def sort(x: Any, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+    """(values, indices): x sorted along dim, and where each value came from, so that
+    values = x.gather(dim, indices). nan counts as the largest value.
+
+    PyTorch: with stable=False ties may come in any order; here the sort is always stable
+    (ties keep their index order), which stable=False allows."""
+    axis = tensor_module._axis(dim, x.ndim)
+    if x.ndim == 0:
+        return SortResult(autograd.named(x.clone(), "SortBackward0"), _index_zero(x))
+    indices = _argsort_along(x, axis, descending)
+    return SortResult(autograd.named(gather(x, axis, indices), "SortBackward0"), indices)
+
+
+def argsort(x: Any, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+    """The indices that sort x along dim: sort(x, dim, descending).indices (no gradient)."""
+    axis = tensor_module._axis(dim, x.ndim)
+    if x.ndim == 0:
+        return _index_zero(x)
+    return _argsort_along(x, axis, descending)
+
+
+def topk(x: Any, k: int, dim: int = -1, largest: bool = True,
+         sorted: bool = True) -> Any:  # noqa: A002
+    """(values, indices) of the k largest (smallest) elements along dim, largest first
+    (smallest first); values = x.gather(dim, indices).
+
+    The first k of a stable sort. PyTorch: the order among ties, and with sorted=False the
+    order of the results, are unspecified; here they are always sorted, ties by index."""
+    if isinstance(k, builtins.bool) or not isinstance(k, (builtins.int, np.integer)):
+        raise TypeError(f"topk(): argument 'k' (position 2) must be int, not "
+                        f"{type(k).__name__}")
+    if x.dtype is dtypes.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    axis = tensor_module._axis(dim, x.ndim)
+    size = x._shape[axis] if x.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    if x.ndim == 0:  # PyTorch returns the element itself, for k = 1 and for k = 0
+        return TopkResult(autograd.named(x.clone(), "TopkBackward0"), _index_zero(x))
+    indices = narrow(_argsort_along(x, axis, largest), axis, 0, builtins.int(k)).contiguous()
+    return TopkResult(autograd.named(gather(x, axis, indices), "TopkBackward0"), indices)

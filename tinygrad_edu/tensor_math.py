@@ -476,6 +476,17 @@ class TensorMath:
     def argmin(self, dim: Any = None, keepdim: bool = False) -> Any:
         return C.argmin(self, dim, keepdim)
 
+    # ---- sorting (one backend argsort; values by gather: see composite.sort)
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+        return C.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+        return C.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True,
+             sorted: bool = True) -> Any:  # noqa: A002
+        return C.topk(self, k, dim, largest, sorted)
+
     def any(self, dim: Any = None, keepdim: bool = False) -> Any:
         return C.any(self, dim, keepdim)
 

@@ -2,7 +2,7 @@
 
 This class only chooses a kernel and unpacks `Strided` views into flat arrays plus int64
 shape/stride arrays; the loops live in `elementwise.py`, `reduce.py`, `matmul.py`,
-`indexing.py`, `conv.py`, `optim.py` and `loss.py`. Buffers are flat NumPy arrays.
+`indexing.py`, `conv.py`, `optim.py`, `loss.py` and `sort.py`. Buffers are flat NumPy arrays.
 """
 
 from functools import lru_cache
@@ -13,7 +13,7 @@ import numpy as np
 
 from kernels import ops
 from kernels.backend import linear_by_parts, linear_grad_weight_by_parts
-from kernels.cpu import conv, elementwise, indexing, loss, matmul, optim, reduce
+from kernels.cpu import conv, elementwise, indexing, loss, matmul, optim, reduce, sort
 from kernels.cpu.blas_threads import BlasThreads
 from kernels.reference import ReferenceBackend
 from kernels.strided import Buffer, Strided, broadcast_strides, contiguous_strides
@@ -270,6 +270,26 @@ class CPUBackend:
             op, x.buffer, _int64(tuple(x.shape[k] for k in kept)),
             _int64(tuple(x.strides[k] for k in kept)), x.shape[axis], x.strides[axis], x.offset,
             out)
+        return out
+
+    def argsort(self, x: Strided, axis: int, descending: bool) -> Buffer:
+        """Stable argsort along axis (kernels/cpu/sort.py): a contiguous int64 buffer of
+        x.shape."""
+        if _half(x):
+            return self._numpy.argsort(x, axis, descending)
+        if not x.shape:  # a 0-d tensor: one row of one
+            x = Strided(x.buffer, (1,), (0,), x.offset)
+        axis %= len(x.shape)
+        out = np.empty(prod(x.shape), dtype=np.int64)
+        if out.size == 0:
+            return out
+        kept = [k for k in range(len(x.shape)) if k != axis]
+        out_strides = _c_strides(x.shape)
+        sort.argsort_strided(
+            x.buffer, _int64(tuple(x.shape[k] for k in kept)),
+            _int64(tuple(x.strides[k] for k in kept)), x.offset, x.shape[axis],
+            x.strides[axis], _int64(tuple(out_strides[k] for k in kept)), out_strides[axis],
+            bool(descending), out)
         return out
 
     # ---- matrix multiply

@@ -13,7 +13,7 @@ from numba import cuda
 
 from kernels import ops, optim_math
 from kernels.backend import linear_by_parts, linear_grad_weight_by_parts
-from kernels.cuda import conv, elementwise, indexing, loss, matmul, optim, reduce
+from kernels.cuda import conv, elementwise, indexing, loss, matmul, optim, reduce, sort
 from kernels.cuda.launch import (
     THREADS_PER_BLOCK,
     accumulator_dtype,
@@ -265,6 +265,39 @@ class CUDABackend:
             reduce.arg_reduce_rows_kernel[min(rows, max_blocks()), THREADS_PER_BLOCK](*args)
         else:
             reduce.arg_reduce_columns_kernel[blocks_for(rows), THREADS_PER_BLOCK](*args)
+        return out
+
+    def argsort(self, x: Strided, axis: int, descending: bool) -> Buffer:
+        """Stable argsort along axis (kernels/cuda/sort.py): copy the rows, the sorted axis
+        last, into a contiguous float64 / int64 scratch; sort each row in one thread; copy
+        the indices back into x's layout when the axis was not the last. All on the device."""
+        _require_device("argsort", x.buffer)
+        if not x.shape:  # a 0-d tensor: one row of one
+            x = Strided(x.buffer, (1,), (0,), x.offset)
+        axis %= len(x.shape)
+        size = numel(x.shape)
+        out = self.empty(size, np.int64)
+        if size == 0:
+            return out
+        n = x.shape[axis]
+        rows = size // n
+        # strides that lay x's dims out as (kept dims..., axis): the scratch's row-major order
+        dims = [k for k in range(len(x.shape)) if k != axis] + [axis]
+        row_major = contiguous_strides(tuple(x.shape[k] for k in dims))
+        scratch_strides = [0] * len(x.shape)
+        for k, stride in zip(dims, row_major):
+            scratch_strides[k] = stride
+        scratch_strides = tuple(scratch_strides)
+        wide = np.float64 if x.buffer.dtype.kind == "f" else np.int64
+        keys = self.empty(size, wide)
+        self.copy(x, Strided(keys, x.shape, scratch_strides, 0))
+        last = axis == len(x.shape) - 1
+        order = out if last else self.empty(size, np.int64)
+        sort.argsort_rows_kernel[blocks_for(rows), THREADS_PER_BLOCK](
+            keys, order, n, rows, bool(descending))
+        if not last:
+            self.copy(Strided(order, x.shape, scratch_strides, 0),
+                      Strided(out, x.shape, contiguous_strides(x.shape), 0))
         return out
 
     # ---- matrix multiply ---------------------------------------------------------------------

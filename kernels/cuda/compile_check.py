@@ -48,7 +48,8 @@ from collections import Counter
 import numpy as np
 
 NO_TOOLKIT = 77  # exit status: nothing could be compiled here (no CUDA toolkit)
-KERNEL_MODULES = ("elementwise", "reduce", "matmul", "indexing", "loss", "conv", "optim")
+KERNEL_MODULES = ("elementwise", "reduce", "matmul", "indexing", "loss", "conv", "optim",
+                  "sort")
 DTYPES = tuple(np.dtype(name) for name in (
     "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"))
 FLOATS = tuple(d for d in DTYPES if d.kind == "f")
@@ -130,6 +131,11 @@ def sweep(backend, every_pair: bool = True) -> None:
         for op in ops.ARG_REDUCE_OPS.values():
             backend.arg_reduce(op, tensor(dtype, (3, 5)), 1)
             backend.arg_reduce(op, tensor(dtype, (2, 40)), 1)
+        # argsort: rows copied to a float64 / int64 scratch, so one kernel per wide dtype;
+        # both directions, along the last axis and along another (the indices copied back)
+        for descending in (False, True):
+            backend.argsort(tensor(dtype, (2, 3)), 1, descending)
+            backend.argsort(transposed(tensor(dtype, (2, 3))), 0, descending)
 
     # matmul, both kernels, batched and not; linear (composed of the kernels above)
     kernel = backend.matmul_kernel
