@@ -159,14 +159,23 @@ from tinygrad_edu import composite as _C
 from tinygrad_edu.indexing import gather  # checks the index, then movement.gather
 from tinygrad_edu.indexing import index_add, index_copy, index_fill, scatter, scatter_add, take
 from tinygrad_edu.movement import (
+    broadcast_to,
     cat,
     chunk,
+    diag,
+    diagonal,
+    dstack,
     flatten,
     flip,
+    hstack,
     index_select,
+    meshgrid,
+    movedim,
     narrow,
     permute,
+    repeat_interleave,
     reshape,
+    roll,
     split,
     squeeze,
     stack,
@@ -176,6 +185,7 @@ from tinygrad_edu.movement import (
     transpose,
     unbind,
     unsqueeze,
+    vstack,
 )
 
 # functional forms of unary methods: torch.exp(x) is x.exp()
@@ -234,6 +244,9 @@ from tinygrad_edu import utils  # noqa: E402
 from tinygrad_edu import nn  # noqa: E402
 from tinygrad_edu import optim  # noqa: E402
 from tinygrad_edu.serialization import CheckpointError, load, save  # noqa: E402
+from tinygrad_edu.einsum import einsum  # noqa: E402
+
+moveaxis = movedim
 
 __version__ = "0.1.0"
 

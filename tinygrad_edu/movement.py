@@ -492,3 +492,174 @@ def _check_index_select_range(index: Any, size: int) -> None:
     values = index._storage.backend.to_numpy(index._strided()).reshape(-1)
     bad = values[(values < 0) | (values >= size)][0]
     raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+
+
+# ---------------------------------------------------------------------------- more shapes
+# Each composed from the views and copies above, so autograd needs nothing new.
+
+
+def broadcast_to(x: Any, size: Sequence) -> Any:
+    """x expanded to `size` (a view, no copy): expand with NumPy's name."""
+    return expand(x, tuple(size))
+
+
+def movedim(x: Any, source: Any, destination: Any) -> Any:
+    """A view with dim(s) `source` moved to position(s) `destination`, the others in order."""
+    sources = (source,) if isinstance(source, builtins.int) else tuple(source)
+    targets = (destination,) if isinstance(destination, builtins.int) else tuple(destination)
+    if len(sources) != len(targets):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source "
+                           f"({list(sources)} dims) should contain the same number of dims as "
+                           f"destination ({list(targets)} dims)")
+    sources = tuple(tensor_module._axis(d, x.ndim) for d in sources)
+    targets = tuple(tensor_module._axis(d, x.ndim) for d in targets)
+    order = [None] * x.ndim
+    for s, d in zip(sources, targets):
+        order[d] = s
+    rest = iter(d for d in range(x.ndim) if d not in sources)
+    return permute(x, *[next(rest) if o is None else o for o in order])
+
+
+def _at_least(x: Any, ndim: int) -> Any:
+    """x with leading (or, for 1-d to 3-d, PyTorch's) size-1 dims added up to ndim."""
+    if x.ndim >= ndim:
+        return x
+    if ndim == 3 and x.ndim == 1:
+        return reshape(x, (1, x._shape[0], 1))
+    if ndim == 3 and x.ndim == 2:
+        return unsqueeze(x, -1)
+    return reshape(x, (1,) * (ndim - x.ndim) + x._shape)
+
+
+def hstack(tensors: Sequence) -> Any:
+    """cat along dim 1 (dim 0 for 1-d tensors)."""
+    tensors = [_at_least(t, 1) for t in tensors]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence) -> Any:
+    """cat along dim 0, 1-d tensors first made rows (1, n)."""
+    return cat([_at_least(t, 2) for t in tensors], 0)
+
+
+def dstack(tensors: Sequence) -> Any:
+    """cat along dim 2 (depth), tensors first made at least 3-d."""
+    return cat([_at_least(t, 3) for t in tensors], 2)
+
+
+def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple:
+    """Coordinate grids from 1-d tensors: indexing 'ij' (PyTorch's default) gives grids of
+    shape (len(a), len(b), ...); 'xy' swaps the first two (NumPy's default). Views."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    indexing = "ij" if indexing is None else indexing
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
+                           f"received: {indexing}")
+    for t in tensors:
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list "
+                               f"but got: {t}")
+    vectors = [reshape(t, (-1,)) for t in tensors]
+    swap = indexing == "xy" and len(vectors) >= 2
+    if swap:
+        vectors[0], vectors[1] = vectors[1], vectors[0]
+    shape = tuple(v._shape[0] for v in vectors)
+    grids = []
+    for k, v in enumerate(vectors):
+        along = [1] * len(vectors)
+        along[k] = shape[k]
+        grids.append(expand(reshape(v, tuple(along)), shape))
+    if swap:  # 'xy': the grids of (b, a) in 'ij', handed back in the order (a, b)
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def diagonal(x: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
+    """x.diagonal(offset, dim1, dim2): see _diagonal_view."""
+    return _diagonal_view(x, offset, dim1, dim2)
+
+
+def _diagonal_view(x: Any, offset: int, dim1: int, dim2: int) -> Any:
+    """A view of the diagonal x[..., i, i + offset] of dims (dim1, dim2), as the last dim:
+    a window whose last stride is stride1 + stride2 (functions.Slice: no copy)."""
+    a, b = tensor_module._axis(dim1, x.ndim), tensor_module._axis(dim2, x.ndim)
+    if a == b:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+
+    def window(shape: tuple, strides: tuple, start: int) -> tuple:
+        length = builtins.max(0, builtins.min(shape[a] + builtins.min(offset, 0),
+                                              shape[b] - builtins.max(offset, 0)))
+        if length:
+            start += offset * strides[b] if offset >= 0 else -offset * strides[a]
+        keep = [d for d in range(len(shape)) if d not in (a, b)]
+        return (tuple(shape[d] for d in keep) + (length,),
+                tuple(strides[d] for d in keep) + (strides[a] + strides[b],), start)
+
+    return autograd.named(F.Slice.apply(x, window=window), "DiagonalBackward0")
+
+
+def diag(x: Any, diagonal: int = 0) -> Any:
+    """1-d x: a square matrix with x on its diagonal-th diagonal; 2-d x: that diagonal,
+    copied (as PyTorch)."""
+    if x.ndim == 2:
+        return autograd.named(F.Clone.apply(_diagonal_view(x, diagonal, 0, 1)),
+                              "DiagonalBackward0")
+    if x.ndim != 1:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
+    from tinygrad_edu import creation
+    count = x._shape[0]
+    n = count + builtins.abs(diagonal)
+    rows = np.arange(count) + builtins.max(-diagonal, 0)
+    columns = np.arange(count) + builtins.max(diagonal, 0)
+    zeros = creation.zeros(n, n, dtype=x.dtype, device=x.device)
+    positions = _to_device(np.ascontiguousarray(rows * n + columns, dtype=np.int64), x)
+    return autograd.named(F.IndexPut.apply(zeros, positions, x), "DiagEmbedBackward0")
+
+
+def roll(x: Any, shifts: Any, dims: Any = None) -> Any:
+    """Elements shifted by `shifts` along `dims`, those pushed off the end coming back at the
+    start; with no dims, x is flattened, rolled and reshaped back."""
+    if dims is None:
+        return autograd.named(reshape(roll(reshape(x, (-1,)), shifts, 0), x._shape),
+                              "RollBackward0")
+    shifts = (shifts,) if isinstance(shifts, builtins.int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, builtins.int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:"
+                           f"{len(dims)}")
+    key = []
+    for d in range(x.ndim):
+        key.append(np.arange(x._shape[d]))
+    for shift, d in zip(shifts, dims):
+        axis = tensor_module._axis(d, x.ndim)
+        size = x._shape[axis]
+        key[axis] = (np.arange(size) - shift) % size if size else key[axis]
+    from tinygrad_edu.indexing import element_numbers
+    numbers = element_numbers(x._shape, tuple(np.ix_(*key))) if x.ndim else np.zeros((), np.int64)
+    return autograd.named(F.Gather.apply(x, _to_device(np.ascontiguousarray(numbers), x)),
+                          "RollBackward0")
+
+
+def repeat_interleave(x: Any, repeats: Any, dim: int | None = None,
+                      output_size: int | None = None) -> Any:
+    """Each element (or each slice along dim) repeated `repeats` times in place:
+    [1, 2] -> [1, 1, 2, 2]; repeats may be a tensor of counts, one per element."""
+    if dim is None:
+        x, dim = reshape(x, (-1,)), 0
+    axis = tensor_module._axis(dim, x.ndim)
+    size = x._shape[axis]
+    if isinstance(repeats, tensor_module.Tensor):
+        counts = repeats._storage.backend.to_numpy(repeats._strided()).reshape(-1)
+    else:
+        counts = np.asarray([repeats])
+    if counts.size == 1:
+        counts = np.repeat(counts, size)
+    if counts.size != size:
+        raise RuntimeError("repeats must have the same size as input along dim, but got "
+                           f"repeats.size(0) = {counts.size} and input.size({axis}) = {size}")
+    if (counts < 0).any():
+        raise RuntimeError("repeats can not be negative")
+    picks = np.repeat(np.arange(size), counts.astype(np.int64))
+    return autograd.named(index_select(x, axis, _to_device(picks.astype(np.int64), x)),
+                          "IndexSelectBackward0")

@@ -605,6 +605,27 @@ class TensorMath:
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
         return M.chunk(self, chunks, dim)
 
+    def movedim(self, source: Any, destination: Any) -> Any:
+        return M.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def broadcast_to(self, size: Any) -> Any:
+        return M.broadcast_to(self, size)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
+        return M.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal: int = 0) -> Any:
+        return M.diag(self, diagonal)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Any:
+        return M.roll(self, shifts, dims)
+
+    def repeat_interleave(self, repeats: Any, dim: Any = None,
+                          output_size: Any = None) -> Any:
+        return M.repeat_interleave(self, repeats, dim, output_size)
+
     def flip(self, *dims: Any) -> Any:
         """x.flip(0, 1) or x.flip((0, 1)), as PyTorch takes both"""
         return M.flip(self, dims[0] if len(dims) == 1 else dims)
