@@ -118,3 +118,34 @@ def test_inference_mode_as_manager_and_decorator():
         return (x * 2).requires_grad
 
     assert not called() and not bare() and tg.is_grad_enabled()
+
+
+@needs_torch
+def test_finfo_iinfo_and_set_printoptions():
+    for name in ("float32", "float64", "float16"):
+        ours, theirs = tg.finfo(getattr(tg, name)), torch.finfo(getattr(torch, name))
+        for field in ("eps", "max", "min", "tiny", "smallest_normal", "resolution", "bits"):
+            assert getattr(ours, field) == getattr(theirs, field), (name, field)
+        assert repr(ours) == repr(theirs)
+    assert tg.finfo().eps == torch.finfo().eps
+    for name in ("int8", "int16", "int32", "int64", "uint8"):
+        ours, theirs = tg.iinfo(getattr(tg, name)), torch.iinfo(getattr(torch, name))
+        assert (ours.min, ours.max, ours.bits, repr(ours)) == (theirs.min, theirs.max,
+                                                               theirs.bits, repr(theirs))
+    with pytest.raises(TypeError, match="requires a floating point"):
+        tg.finfo(tg.int32)
+    shown = []
+    for T in (tg, torch):
+        try:
+            T.set_printoptions(precision=2)
+            a = repr(T.tensor([1.23456, 2.0]))
+            T.set_printoptions(sci_mode=True)
+            b = repr(T.tensor([1.5, 2.0]))
+            T.set_printoptions(threshold=5, edgeitems=1)
+            c = repr(T.arange(10))
+            T.set_printoptions(profile="full")
+            d = repr(T.arange(2000))
+        finally:
+            T.set_printoptions(profile="default")
+        shown.append((a, b, c, d, repr(T.tensor([1.5]))))
+    assert shown[0] == shown[1]

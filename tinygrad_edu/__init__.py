@@ -245,6 +245,8 @@ from tinygrad_edu import nn  # noqa: E402
 from tinygrad_edu import optim  # noqa: E402
 from tinygrad_edu.serialization import CheckpointError, load, save  # noqa: E402
 from tinygrad_edu.einsum import einsum  # noqa: E402
+from tinygrad_edu.dtypes import finfo, iinfo  # noqa: E402
+from tinygrad_edu.formatting import set_printoptions  # noqa: E402
 
 moveaxis = movedim
 

@@ -161,3 +161,41 @@ def result_type(dimensioned: list, zero_dim: list, scalars: list) -> dtype:
             else:
                 result = promoted
     return result if result is not None else get_default_dtype()
+
+
+class finfo:  # noqa: N801 (PyTorch's name)
+    """The limits of a floating dtype (default: the default dtype): eps (the gap above 1),
+    max, min, tiny = smallest_normal, resolution (10 ** -digits), bits. Read from NumPy."""
+
+    def __init__(self, type: "dtype | None" = None) -> None:  # noqa: A002 (PyTorch's name)
+        kind = get_default_dtype() if type is None else to_dtype(type)
+        if not kind.is_floating_point:
+            raise TypeError("finfo() requires a floating point input type. Use iinfo to "
+                            "handle 'finfo'")
+        info = np.finfo(kind.numpy)
+        self.dtype, self.bits = kind.name, info.bits
+        self.eps, self.max = builtins.float(info.eps), builtins.float(info.max)
+        self.min = builtins.float(info.min)
+        self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
+        self.resolution = 10.0 ** -info.precision
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:  # noqa: N801
+    """The limits of an integer dtype: min, max, bits."""
+
+    def __init__(self, type: "dtype") -> None:  # noqa: A002
+        kind = to_dtype(type)
+        if kind.is_floating_point or kind is bool_:
+            raise TypeError("iinfo() requires an integer input type. Use finfo to handle "
+                            "'iinfo'")
+        info = np.iinfo(kind.numpy)
+        self.dtype, self.bits, self.min, self.max = kind.name, info.bits, builtins.int(info.min), \
+            builtins.int(info.max)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

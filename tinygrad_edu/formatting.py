@@ -18,18 +18,40 @@ import numpy as np
 
 from tinygrad_edu import dtypes
 
-LINE_WIDTH = 80  # PyTorch's print options: linewidth, threshold, edgeitems, precision
-THRESHOLD = 1000
-EDGE_ITEMS = 3
-PRECISION = 4
+# PyTorch's print options, changed by set_printoptions (below); sci_mode None = automatic
+OPTIONS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
+DEFAULTS = dict(OPTIONS)
+
+
+def set_printoptions(precision: int | None = None, threshold: int | None = None,
+                     edgeitems: int | None = None, linewidth: int | None = None,
+                     profile: str | None = None, sci_mode: bool | None = None) -> None:
+    """How tensors print (PyTorch's torch.set_printoptions): digits after the point, the
+    element count above which a print is summarised, the edge items shown then, the line
+    width, and sci_mode True/False to force scientific notation on or off (None: automatic).
+    profile "default", "short" (2 digits) or "full" (never summarised) sets the first four."""
+    if profile is not None:
+        profiles = {"default": DEFAULTS, "short": {**DEFAULTS, "precision": 2, "edgeitems": 2},
+                    "full": {**DEFAULTS, "threshold": 2**63 - 1}}
+        if profile not in profiles:
+            raise ValueError(f"profile must be 'default', 'short' or 'full', not {profile!r}")
+        chosen = profiles[profile]
+        for key in ("precision", "threshold", "edgeitems", "linewidth"):
+            OPTIONS[key] = chosen[key]
+    for key, value in (("precision", precision), ("threshold", threshold),
+                       ("edgeitems", edgeitems), ("linewidth", linewidth)):
+        if value is not None:
+            OPTIONS[key] = value
+    OPTIONS["sci_mode"] = sci_mode
 
 
 def _summarized(values: np.ndarray) -> np.ndarray:
-    """The values that a summarised print shows: the first and last EDGE_ITEMS of each dim."""
+    """The values that a summarised print shows: the first and last edgeitems of each dim."""
     if values.ndim == 0:
         return values.reshape(1)
-    if values.shape[0] > 2 * EDGE_ITEMS:
-        parts = [values[:EDGE_ITEMS], values[-EDGE_ITEMS:]]
+    edge = OPTIONS["edgeitems"]
+    if values.shape[0] > 2 * edge:
+        parts = [values[:edge], values[-edge:]]
     else:
         parts = [values]
     return np.concatenate([_summarized(row).reshape(-1) for part in parts for row in part]) \
@@ -38,19 +60,22 @@ def _summarized(values: np.ndarray) -> np.ndarray:
 
 def _float_format(values: np.ndarray) -> Any:
     """value -> text, from the finite non-zero values (module docstring)."""
+    precision, forced = OPTIONS["precision"], OPTIONS["sci_mode"]
     finite = values[np.isfinite(values) & (values != 0)].astype(np.float64)
-    if finite.size == 0:  # zeros, nan, inf only: whole-number style, as PyTorch
-        return lambda v: f"{v:.0f}." if math.isfinite(v) else f"{v}"
-    magnitudes = np.abs(finite)
-    largest, smallest = magnitudes.max(), magnitudes.min()
     whole = bool(np.all(finite == np.ceil(finite)))
-    scientific = largest / smallest > 1000.0 or largest > 1.0e8 or (
-        not whole and smallest < 1.0e-4)
+    if finite.size == 0:  # zeros, nan, inf only: whole-number style, as PyTorch
+        scientific = False
+    else:
+        largest, smallest = np.abs(finite).max(), np.abs(finite).min()
+        scientific = largest / smallest > 1000.0 or largest > 1.0e8 or (
+            not whole and smallest < 1.0e-4)
+    if forced is not None:
+        scientific = forced
     if scientific:
-        return lambda v: f"{v:.{PRECISION}e}"
+        return lambda v: f"{v:.{precision}e}"
     if whole:
         return lambda v: f"{v:.0f}." if math.isfinite(v) else f"{v}"
-    return lambda v: f"{v:.{PRECISION}f}"
+    return lambda v: f"{v:.{precision}f}"
 
 
 def _formatter(values: np.ndarray, dtype: dtypes.dtype, summarize: bool) -> tuple:
@@ -71,10 +96,11 @@ def _formatter(values: np.ndarray, dtype: dtypes.dtype, summarize: bool) -> tupl
 
 
 def _vector(values: np.ndarray, indent: int, summarize: bool, fmt: Any, width: int) -> str:
-    per_line = max(1, (LINE_WIDTH - indent) // (width + 2))
-    if summarize and values.shape[0] > 2 * EDGE_ITEMS:
-        items = ([fmt(v) for v in values[:EDGE_ITEMS].tolist()] + [" ..."]
-                 + [fmt(v) for v in values[-EDGE_ITEMS:].tolist()])
+    per_line = max(1, (OPTIONS["linewidth"] - indent) // (width + 2))
+    edge = OPTIONS["edgeitems"]
+    if summarize and values.shape[0] > 2 * edge:
+        items = ([fmt(v) for v in values[:edge].tolist()] + [" ..."]
+                 + [fmt(v) for v in values[-edge:].tolist()])
     else:
         items = [fmt(v) for v in values.tolist()]
     lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
@@ -85,9 +111,10 @@ def _nested(values: np.ndarray, indent: int, summarize: bool, fmt: Any, width: i
     """[[...], [...]]: the rows of each dim one more space in, blank lines between blocks."""
     if values.ndim == 1:
         return _vector(values, indent, summarize, fmt, width)
-    rows = range(values.shape[0])
-    if summarize and values.shape[0] > 2 * EDGE_ITEMS:
-        rows = [*range(EDGE_ITEMS), None, *range(values.shape[0] - EDGE_ITEMS, values.shape[0])]
+    rows: Any = range(values.shape[0])
+    edge = OPTIONS["edgeitems"]
+    if summarize and values.shape[0] > 2 * edge:
+        rows = [*range(edge), None, *range(values.shape[0] - edge, values.shape[0])]
     parts = ["..." if i is None else _nested(values[i], indent + 1, summarize, fmt, width)
              for i in rows]
     return "[" + ("," + "\n" * (values.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
@@ -104,7 +131,7 @@ def tensor_repr(tensor: Any) -> str:
         if values.shape != (0,):
             suffixes.insert(0, f"size={tuple(values.shape)}")
     else:
-        summarize = values.size > THRESHOLD
+        summarize = values.size > OPTIONS["threshold"]
         fmt, width = _formatter(values, tensor.dtype, summarize)
         body = fmt(values.item()) if values.ndim == 0 else _nested(
             values, len(prefix), summarize, fmt, width)
@@ -126,7 +153,7 @@ def _with_suffixes(body: str, suffixes: list, indent: int) -> str:
     parts = [body]
     line_length = len(body) - body.rfind("\n") + 1
     for suffix in suffixes:
-        if line_length + len(suffix) + 2 > LINE_WIDTH:
+        if line_length + len(suffix) + 2 > OPTIONS["linewidth"]:
             parts.append(",\n" + " " * indent + suffix)
             line_length = indent + len(suffix)
         else:
