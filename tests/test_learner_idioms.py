@@ -56,6 +56,11 @@ IDIOMS = {
     .sqrt_().sigmoid_(),
     "tril_ in place": lambda T, d: T.ones(2, 2, device=d).tril_(),
     "sqrt_ of an int tensor": lambda T, d: T.tensor([4, 9], device=d).sqrt_(),
+    "x == None is False": lambda T, d: T.ones(2, device=d) == None,  # noqa: E711
+    "x != None is True": lambda T, d: T.ones(2, device=d) != None,  # noqa: E711
+    "x == a list is False": lambda T, d: T.ones(2, device=d) == [1, 1],
+    "x + a NumPy array": lambda T, d: T.ones(2, device=d) + np.array([1.0, 2.0]),
+    "x * a 2-d NumPy array broadcasts": lambda T, d: T.ones(2, device=d) * np.array([[1], [2]]),
 }
 
 

@@ -58,6 +58,13 @@ def promote(a: Any, b: Any) -> tuple:
     else:
         raise TypeError(f"expected a Tensor operand, got {type(a).__name__} and "
                         f"{type(b).__name__}")
+    if isinstance(number, np.ndarray) and number.ndim:
+        # PyTorch hands `x + array` to NumPy (which reads x as an array): NumPy's result
+        # dtype, float32 and int64 giving float64. Here both become tensors of that dtype.
+        common = dtypes.from_numpy_dtype(np.result_type(tensor.dtype.numpy, number.dtype))
+        other = _to_device(np.ascontiguousarray(number, dtype=common.numpy), tensor)
+        tensor = tensor if tensor.dtype is common else tensor.to(common)
+        return (other, tensor, common) if number_first else (tensor, other, common)
     if not isinstance(number, (builtins.int, builtins.float, builtins.bool)):
         if hasattr(number, "item") and getattr(number, "ndim", 1) == 0:
             number = number.item()

@@ -120,9 +120,13 @@ class TensorMath:
 
     # ---- comparisons (no gradient; bool results)
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        if other is None or isinstance(other, (list, tuple, str)):
+            return NotImplemented  # Python then compares identity: x == None is False
         return C.eq(self, other)
 
     def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        if other is None or isinstance(other, (list, tuple, str)):
+            return NotImplemented  # x != None is True
         return C.ne(self, other)
 
     def __lt__(self, other: Any) -> Any:
