@@ -154,3 +154,42 @@ def test_finfo_iinfo_and_set_printoptions():
             T.set_printoptions(profile="default")
         shown.append((a, b, c, d, repr(T.tensor([1.5]))))
     assert shown[0] == shown[1]
+
+
+MISTAKES = {  # each must fail with PyTorch's error type and message, not go silently wrong
+    "a dim twice": lambda T: T.zeros(2, 3).sum((0, 0)),
+    "a dim twice, negative": lambda T: T.zeros(2, 3).mean((1, -1)),
+    "writing into an expanded tensor": lambda T: T.zeros(1).expand(3).add_(1),
+    "arange that runs the wrong way": lambda T: T.arange(3, 1),
+    "an int beyond int64": lambda T: T.tensor([2**63]),
+    "float() of two elements": lambda T: float(T.ones(2)),
+    "mT of a vector": lambda T: T.zeros(3).mT,
+    "max of nothing": lambda T: T.zeros(0).max(),
+    "where with an int condition": lambda T: T.where(T.tensor([1, 0]), 1.0, 0.0),
+    "masked_fill with an int mask": lambda T: T.zeros(2).masked_fill(T.tensor([1, 0]), 1.0),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("name", list(MISTAKES))
+def test_mistakes_fail_as_in_pytorch(name):
+    with pytest.raises(Exception) as theirs:
+        MISTAKES[name](torch)
+    with pytest.raises(Exception) as ours:
+        MISTAKES[name](tg)
+    assert type(ours.value) is type(theirs.value)
+    expected = str(theirs.value).split(":")[0] if name == "an int beyond int64" else \
+        str(theirs.value)
+    assert str(ours.value).startswith(expected), (str(ours.value), str(theirs.value))
+
+
+def test_hooks_and_non_leaf_grads():
+    x = tg.ones(2, requires_grad=True)
+    y = x * 2
+    with pytest.warns(UserWarning, match="not a leaf Tensor is being accessed"):
+        assert y.grad is None
+    y.register_hook(lambda grad: tg.ones(3))
+    with pytest.raises(RuntimeError, match="hook '<lambda>' has changed the size of value"):
+        y.sum().backward()
+    with pytest.raises(TypeError, match="must be tuple of ints"):
+        tg.randint(0, 10)

@@ -398,9 +398,7 @@ def _prepare_output_grads(node: Function, slots: dict, capture: dict | None,
     for index in range(count):
         grad = slots.get(index)
         for hook in (node._tensor_hooks or {}).get(index, ()):
-            result = hook(grad)
-            if result is not None:
-                grad = result
+            grad = _run_hook(hook, grad)
         retained = (node._retained or {}).get(index)
         tensor = retained() if retained is not None else None
         if tensor is not None and grad is not None:
@@ -412,12 +410,22 @@ def _prepare_output_grads(node: Function, slots: dict, capture: dict | None,
     return [slots.get(index) for index in range(count)]
 
 
+def _run_hook(hook: Callable, grad: Any) -> Any:
+    """hook(grad), or grad when the hook returns None; a returned gradient must keep grad's
+    shape (PyTorch's check)."""
+    result = hook(grad)
+    if result is None:
+        return grad
+    if grad is not None and getattr(result, "_shape", None) != grad._shape:
+        name = getattr(hook, "__name__", type(hook).__name__)
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    return result
+
+
 def _accumulate(variable: Any, grad: Any, capture: dict | None, delivered: set) -> None:
     """Leaf: run its hooks, then `variable.grad += grad` (or capture it for autograd.grad)."""
     for hook in variable._hooks or ():
-        result = hook(grad)
-        if result is not None:
-            grad = result
+        grad = _run_hook(hook, grad)
     if capture is not None:
         if id(variable) in capture:
             previous = capture[id(variable)]

@@ -406,7 +406,8 @@ def where(condition: Any, a: Any, b: Any) -> Any:
         a = scalar_tensor(a, dtypes.scalar_dtype(a), condition)
     a, b, dtype = promote(a, b)
     if condition.dtype is not dtypes.bool_:
-        condition = condition != 0
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {dtypes.scalar_type_name(condition.dtype)}")
     return F.Where.apply(condition, a, b, dtype=dtype)
 
 
@@ -417,8 +418,10 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Any:
         value = value.to(x.dtype)
     else:
         value = scalar_tensor(value, x.dtype, x)
-    return autograd.named(F.Where.apply(mask.bool() if mask.dtype is not dtypes.bool_ else mask,
-                                        value, x, dtype=x.dtype), name)
+    if mask.dtype is not dtypes.bool_:
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{dtypes.cpp_type_name(mask.dtype)}")
+    return autograd.named(F.Where.apply(mask, value, x, dtype=x.dtype), name)
 
 
 def clamp(x: Any, min: Any = None, max: Any = None) -> Any:  # noqa: A002
@@ -457,7 +460,11 @@ def _axes(x: Any, dim: Any) -> tuple:
         return tuple(range(x.ndim))
     if isinstance(dim, builtins.int):
         dim = (dim,)
-    axes = sorted({tensor_module._axis(d, x.ndim) for d in dim})
+    axes = [tensor_module._axis(d, x.ndim) for d in dim]
+    for a in axes:
+        if axes.count(a) > 1:
+            raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
+    axes = sorted(axes)
     return tuple(a for a in axes if a < x.ndim) if x.ndim else ()
 
 
@@ -569,7 +576,7 @@ def amin(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
 
 def _check_nonempty(x: Any, dim: Any, name: str) -> None:
     if numel(tuple(x._shape[a] for a in _axes(x, dim))) == 0 and (x.numel() == 0 or x.ndim):
-        raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
                          "== 0. Specify the reduction dim with the 'dim' argument.")
 
 
@@ -582,6 +589,7 @@ def max(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     if _is_tensor(dim):
         return maximum(x, dim)
     if dim is None:
+        _check_nonempty(x, None, "max")
         return amax(x)
     return MaxResult(*_extreme_along(x, dim, keepdim, ops.ARGMAX))
 
@@ -591,6 +599,7 @@ def min(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     if _is_tensor(dim):
         return minimum(x, dim)
     if dim is None:
+        _check_nonempty(x, None, "min")
         return amin(x)
     return MinResult(*_extreme_along(x, dim, keepdim, ops.ARGMIN))
 

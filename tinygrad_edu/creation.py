@@ -138,6 +138,12 @@ def _infer_numpy(data: Any, dtype: dtypes.dtype | None) -> np.ndarray:
         array = np.asarray(data)
     else:
         array = np.array(_plain(data))
+        too_big = array.dtype == object and builtins.all(
+            isinstance(v, builtins.int) for v in _leaves(data))
+        if too_big or (array.dtype == np.uint64 and dtype is None
+                       and (array > np.iinfo(np.int64).max).any()):
+            raise ValueError("Overflow when unpacking long long: an integer does not fit in "
+                             "int64")
         if array.dtype == object:
             raise TypeError(f"can't make a tensor from {type(data).__name__}: nested sequences "
                             "must be rectangular and hold only numbers")
@@ -350,6 +356,8 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
         start, end = 0, start
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         is_float = builtins.any(isinstance(v, builtins.float) for v in (start, end, step))
         dtype = dtypes.get_default_dtype() if is_float else dtypes.int64
@@ -403,6 +411,9 @@ def randint(low: int, high: Any = None, size: Any = None, generator: Generator |
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
+    if isinstance(size, (builtins.int, np.integer)) or size is None:
+        raise TypeError(f"randint(): argument 'size' must be tuple of ints, not "
+                        f"{type(size).__name__}")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
                            f"to={high}")

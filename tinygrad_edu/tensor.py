@@ -20,7 +20,9 @@ to `tensor.Tensor` only when called, so they can be loaded before this class exi
 
 from __future__ import annotations
 
+import builtins
 import numbers
+import warnings
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
@@ -188,7 +190,15 @@ class Tensor(TensorMath):
 
     @property
     def grad(self) -> "Tensor | None":
-        """The gradient backward() accumulated into this tensor (None before any)."""
+        """The gradient backward() accumulated into this tensor (None before any). Only
+        leaves (and tensors that called retain_grad) get one: reading it on another tensor
+        warns, as PyTorch."""
+        if self._grad is None and self.grad_fn is not None and not self.retains_grad:
+            warnings.warn("The .grad attribute of a Tensor that is not a leaf Tensor is being "
+                          "accessed. Its .grad attribute won't be populated during "
+                          "autograd.backward(). If you indeed want the .grad field to be "
+                          "populated for a non-leaf Tensor, use .retain_grad() on the non-leaf "
+                          "Tensor.", UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter
@@ -243,6 +253,10 @@ class Tensor(TensorMath):
 
     @property
     def mT(self) -> "Tensor":  # noqa: N802
+        """The last two dims swapped (a batch of matrices, each transposed)."""
+        if self.ndim < 2:
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of "
+                               f"matrices. Got {self.ndim}-D tensor.")
         return self.transpose(-2, -1)
 
     def size(self, dim: int | None = None) -> Any:
@@ -357,10 +371,16 @@ class Tensor(TensorMath):
         return bool(self.item())
 
     def __float__(self) -> float:
+        self._check_one_element()
         return float(self.item())
 
     def __int__(self) -> int:
+        self._check_one_element()
         return int(self.item())
+
+    def _check_one_element(self) -> None:
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
 
     def __index__(self) -> int:
         if self.dtype.category != dtypes.INTEGER or self.numel() != 1:
@@ -541,6 +561,11 @@ class Tensor(TensorMath):
         """
         from tinygrad_edu import dispatch
         self._check_inplace()
+        if builtins.any(stride == 0 and size > 1
+                        for size, stride in zip(self._shape, self._strides)):
+            raise RuntimeError("unsupported operation: more than one element of the written-to "
+                               "tensor refers to a single memory location. Please clone() the "
+                               "tensor before performing the operation.")
         if result._shape != self._shape:
             raise RuntimeError(f"output with shape {list(self._shape)} doesn't match the "
                                f"broadcast shape {list(result._shape)}")
