@@ -4,7 +4,7 @@
     Linear, Conv2d, LSTM, ...  layers (modules/*.py), each a Module
     functional (F)             the same computations as plain functions
     init                       weight initialisation schemes
-    utils                      gradient clipping, parameters <-> one vector
+    utils                      gradient clipping, parameters <-> one vector, rnn.pad_sequence
 """
 
 from tinygrad_edu.nn import functional, init, utils
@@ -23,8 +23,11 @@ from tinygrad_edu.nn.modules import (
     BatchNorm2d,
     BCELoss,
     BCEWithLogitsLoss,
+    ConstantPad1d,
+    ConstantPad2d,
     Conv1d,
     Conv2d,
+    CosineSimilarity,
     CrossEntropyLoss,
     Dropout,
     Dropout1d,
@@ -33,6 +36,8 @@ from tinygrad_edu.nn.modules import (
     Flatten,
     GroupNorm,
     GRUCell,
+    Hardsigmoid,
+    Hardswish,
     Hardtanh,
     HuberLoss,
     Identity,
@@ -51,9 +56,19 @@ from tinygrad_edu.nn.modules import (
     ModuleDict,
     ModuleList,
     MSELoss,
+    MultiheadAttention,
     NLLLoss,
+    NonDynamicallyQuantizableLinear,
+    PairwiseDistance,
+    ParameterDict,
+    ParameterList,
+    PReLU,
+    ReflectionPad1d,
+    ReflectionPad2d,
     ReLU,
     ReLU6,
+    ReplicationPad1d,
+    ReplicationPad2d,
     RNNBase,
     RNNCell,
     Sequential,
@@ -65,17 +80,22 @@ from tinygrad_edu.nn.modules import (
     Softplus,
     Tanh,
     Unflatten,
+    Upsample,
+    ZeroPad2d,
 )
 from tinygrad_edu.nn.parameter import Parameter
 
 __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BCELoss",
-    "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "CrossEntropyLoss",
-    "Dropout", "Dropout1d", "Dropout2d", "ELU", "Embedding", "Flatten", "GELU", "GRU",
-    "GRUCell", "GroupNorm", "Hardtanh", "HuberLoss", "Identity", "KLDivLoss", "L1Loss",
-    "LSTM", "LSTMCell", "LayerNorm", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax",
-    "MSELoss", "MaxPool1d", "MaxPool2d", "Mish", "Module", "ModuleDict", "ModuleList",
-    "NLLLoss", "Parameter", "RNN", "RNNBase", "RNNCell", "ReLU", "ReLU6", "SELU", "Sequential",
-    "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten",
-    "functional", "init", "utils",
+    "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "ConstantPad1d", "ConstantPad2d", "Conv1d",
+    "Conv2d", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "Dropout1d", "Dropout2d", "ELU",
+    "Embedding", "Flatten", "GELU", "GRU", "GRUCell", "GroupNorm", "Hardsigmoid", "Hardswish",
+    "Hardtanh", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LSTM", "LSTMCell", "LayerNorm",
+    "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Mish",
+    "Module", "ModuleDict", "ModuleList", "MultiheadAttention", "NLLLoss",
+    "NonDynamicallyQuantizableLinear", "PReLU", "PairwiseDistance", "Parameter", "ParameterDict",
+    "ParameterList", "RNN", "RNNBase", "RNNCell", "ReLU", "ReLU6", "ReflectionPad1d",
+    "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "SELU", "Sequential", "SiLU",
+    "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten", "Upsample",
+    "ZeroPad2d", "functional", "init", "utils",
 ]

@@ -172,3 +172,38 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     if dtype is not None:
         input = input.to(dtypes.to_dtype(dtype))
     return C.softmax(C.neg(input), dim)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x if x > 0 else weight * x, weight one slope (1 element) or one per channel (dim 1)"""
+    if weight.ndim > 1:
+        raise RuntimeError("prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight.ndim}")
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if weight.numel() != 1 and weight.numel() != channels:
+        raise RuntimeError("Mismatch of parameter numbers and input channel size. Found "
+                           f"parameter numbers = {weight.numel()} and channel size = "
+                           f"{channels}.")
+    if weight.numel() != 1 and input.ndim >= 2:
+        weight = weight.reshape((channels,) + (1,) * (input.ndim - 2))
+    elif weight.ndim == 1 and input.ndim == 0:
+        weight = weight.reshape(())
+    return autograd.named(C.where(input > 0, input, C.mul(weight, input)),
+                          "PreluKernelBackward0")
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6: 0 up to -3, 1 from 3, x / 6 + 1/2 between (gradient 0 at +-3).
+
+    The slope is the exact 1/6; PyTorch's backward multiplies by 1/6 rounded to float32, so
+    float64 gradients differ from its by 3e-8 relative (float32 ones agree).
+    """
+    return _inplace(input, lambda x: C.where(x <= -3.0, 0.0, C.where(
+        x >= 3.0, 1.0, C.add(C.div(x, 6.0), 0.5))), inplace, "HardsigmoidBackward0")
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * relu6(x + 3) / 6: 0 up to -3, x from 3, x (x + 3) / 6 between (so the gradient is
+    0 at -3 and 1 at 3, as PyTorch's)"""
+    return _inplace(input, lambda x: C.where(x <= -3.0, 0.0, C.where(
+        x >= 3.0, x, C.div(C.mul(x, C.add(x, 3.0)), 6.0))), inplace, "HardswishBackward0")

@@ -102,10 +102,10 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     if value is not None and value != 0:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument.')
     sources: list = [None] * input.ndim
-    for axis, before, after in pairs:
+    for pair, (axis, before, after) in enumerate(pairs):
         size = input.shape[axis]
         if mode == "reflect" and (before >= size or after >= size):
-            raise RuntimeError(f"Argument #4: Padding size should be less than the "
+            raise RuntimeError(f"Argument #{4 + 2 * pair}: Padding size should be less than the "
                                f"corresponding input dimension, but got: padding ({before}, "
                                f"{after}) at dimension {axis} of input {list(input.shape)}")
         if mode == "circular" and (before > size or after > size):

@@ -4,11 +4,15 @@ from tinygrad_edu.nn.modules.activation import (
     ELU,
     GELU,
     SELU,
+    Hardsigmoid,
+    Hardswish,
     Hardtanh,
     LeakyReLU,
     LogSigmoid,
     LogSoftmax,
     Mish,
+    MultiheadAttention,
+    PReLU,
     ReLU,
     ReLU6,
     Sigmoid,
@@ -18,11 +22,18 @@ from tinygrad_edu.nn.modules.activation import (
     Softplus,
     Tanh,
 )
-from tinygrad_edu.nn.modules.container import ModuleDict, ModuleList, Sequential
+from tinygrad_edu.nn.modules.container import (
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
 from tinygrad_edu.nn.modules.conv import Conv1d, Conv2d
+from tinygrad_edu.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from tinygrad_edu.nn.modules.dropout import Dropout, Dropout1d, Dropout2d
 from tinygrad_edu.nn.modules.flatten import Flatten, Unflatten
-from tinygrad_edu.nn.modules.linear import Identity, Linear
+from tinygrad_edu.nn.modules.linear import Identity, Linear, NonDynamicallyQuantizableLinear
 from tinygrad_edu.nn.modules.loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -36,6 +47,15 @@ from tinygrad_edu.nn.modules.loss import (
 )
 from tinygrad_edu.nn.modules.module import Module
 from tinygrad_edu.nn.modules.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from tinygrad_edu.nn.modules.padding import (
+    ConstantPad1d,
+    ConstantPad2d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ZeroPad2d,
+)
 from tinygrad_edu.nn.modules.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -46,14 +66,19 @@ from tinygrad_edu.nn.modules.pooling import (
 )
 from tinygrad_edu.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from tinygrad_edu.nn.modules.sparse import Embedding
+from tinygrad_edu.nn.modules.upsampling import Upsample
 
 __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BCELoss",
-    "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "CrossEntropyLoss",
-    "Dropout", "Dropout1d", "Dropout2d", "ELU", "Embedding", "Flatten", "GELU", "GRU",
-    "GRUCell", "GroupNorm", "Hardtanh", "HuberLoss", "Identity", "KLDivLoss", "L1Loss",
-    "LSTM", "LSTMCell", "LayerNorm", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax",
-    "MSELoss", "MaxPool1d", "MaxPool2d", "Mish", "Module", "ModuleDict", "ModuleList",
-    "NLLLoss", "RNN", "RNNBase", "RNNCell", "ReLU", "ReLU6", "SELU", "Sequential", "SiLU",
-    "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten",
+    "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "ConstantPad1d", "ConstantPad2d", "Conv1d",
+    "Conv2d", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "Dropout1d", "Dropout2d", "ELU",
+    "Embedding", "Flatten", "GELU", "GRU", "GRUCell", "GroupNorm", "Hardsigmoid", "Hardswish",
+    "Hardtanh", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LSTM", "LSTMCell", "LayerNorm",
+    "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Mish",
+    "Module", "ModuleDict", "ModuleList", "MultiheadAttention", "NLLLoss",
+    "NonDynamicallyQuantizableLinear", "PReLU", "PairwiseDistance", "ParameterDict",
+    "ParameterList", "RNN", "RNNBase", "RNNCell", "ReLU", "ReLU6", "ReflectionPad1d",
+    "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "SELU", "Sequential", "SiLU",
+    "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten", "Upsample",
+    "ZeroPad2d",
 ]

@@ -1,7 +1,14 @@
-"""Activation layers: each a thin Module around the function in nn/functional/activation.py."""
+"""Activation layers: each a thin Module around the function in nn/functional/activation.py
+(and MultiheadAttention, here as in PyTorch, around nn/functional/attention.py)."""
 
+from typing import Any
+
+from tinygrad_edu import creation
 from tinygrad_edu.nn import functional as F
+from tinygrad_edu.nn import init
+from tinygrad_edu.nn.modules.linear import NonDynamicallyQuantizableLinear
 from tinygrad_edu.nn.modules.module import Module
+from tinygrad_edu.nn.parameter import Parameter
 from tinygrad_edu.tensor import Tensor
 
 
@@ -193,3 +200,135 @@ class Softmin(Softmax):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.softmin(input, self.dim, _stacklevel=5)
+
+
+class PReLU(Module):
+    """x if x > 0 else a * x, with a learned slope a: one (num_parameters=1) or one per
+    channel (dim 1 of the input); initialised to `init` (0.25)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(creation.empty(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.constant_(self.weight, self.init)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class Hardsigmoid(Module):
+    """relu6(x + 3) / 6"""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardsigmoid(input, self.inplace)
+
+
+class Hardswish(Hardsigmoid):
+    """x * relu6(x + 3) / 6"""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardswish(input, self.inplace)
+
+
+class MultiheadAttention(Module):
+    """Multi-head attention: head_h = softmax(q_h k_h^T / sqrt(head_dim) + mask) v_h on the
+    projected query, key and value, then out_proj of the heads side by side.
+
+    Parameters as PyTorch's: in_proj_weight (3 E, E) holding the q, k, v projections (or
+    q_proj_weight, k_proj_weight, v_proj_weight when kdim or vdim differ from embed_dim),
+    in_proj_bias (3 E,), out_proj (a Linear), bias_k/bias_v (add_bias_kv). Init: xavier
+    uniform projections, zero biases (out_proj's weight keeps Linear's init). forward takes
+    (L, N, E) inputs ((N, L, E) with batch_first, or unbatched (L, E)) and returns (output,
+    weights), weights None unless need_weights. A bool mask is True where attention is NOT
+    allowed. Unlike PyTorch, there is no fast path in evaluation mode (PyTorch's fused
+    kernel gives the same numbers, up to rounding).
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 add_bias_kv: bool = False, add_zero_attn: bool = False,
+                 kdim: int | None = None, vdim: int | None = None, batch_first: bool = False,
+                 device: Any = None, dtype: Any = None) -> None:
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(f"embed_dim and num_heads must be greater than 0, got embed_dim="
+                             f"{embed_dim} and num_heads={num_heads} instead")
+        super().__init__()
+        options = {"device": device, "dtype": dtype}
+        self.embed_dim = embed_dim
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.num_heads = num_heads
+        self.dropout = dropout
+        self.batch_first = batch_first
+        self.head_dim = embed_dim // num_heads
+        if self.head_dim * num_heads != embed_dim:
+            raise AssertionError("embed_dim must be divisible by num_heads")
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(creation.empty(3 * embed_dim, embed_dim, **options))
+            for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
+                self.register_parameter(name, None)
+        else:
+            self.q_proj_weight = Parameter(creation.empty(embed_dim, embed_dim, **options))
+            self.k_proj_weight = Parameter(creation.empty(embed_dim, self.kdim, **options))
+            self.v_proj_weight = Parameter(creation.empty(embed_dim, self.vdim, **options))
+            self.register_parameter("in_proj_weight", None)
+        if bias:
+            self.in_proj_bias = Parameter(creation.empty(3 * embed_dim, **options))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
+                                                        **options)
+        if add_bias_kv:
+            self.bias_k = Parameter(creation.empty(1, 1, embed_dim, **options))
+            self.bias_v = Parameter(creation.empty(1, 1, embed_dim, **options))
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn
+        self._reset_parameters()
+
+    def _reset_parameters(self) -> None:
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            init.xavier_uniform_(self.q_proj_weight)
+            init.xavier_uniform_(self.k_proj_weight)
+            init.xavier_uniform_(self.v_proj_weight)
+        if self.in_proj_bias is not None:
+            init.constant_(self.in_proj_bias, 0.0)
+            init.constant_(self.out_proj.bias, 0.0)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+        if self.bias_v is not None:
+            init.xavier_normal_(self.bias_v)
+
+    def forward(self, query: Tensor, key: Tensor, value: Tensor,
+                key_padding_mask: Tensor | None = None, need_weights: bool = True,
+                attn_mask: Tensor | None = None, average_attn_weights: bool = True,
+                is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+        is_batched = query.ndim == 3
+        if self.batch_first and is_batched:  # the functional form wants (L, N, E)
+            query, key, value = (x.transpose(1, 0) for x in (query, key, value))
+        output, weights = F.multi_head_attention_forward(
+            query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
+            self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout,
+            self.out_proj.weight, self.out_proj.bias, training=self.training,
+            key_padding_mask=key_padding_mask, need_weights=need_weights,
+            attn_mask=attn_mask, use_separate_proj_weight=not self._qkv_same_embed_dim,
+            q_proj_weight=self.q_proj_weight, k_proj_weight=self.k_proj_weight,
+            v_proj_weight=self.v_proj_weight, average_attn_weights=average_attn_weights,
+            is_causal=is_causal)
+        if self.batch_first and is_batched:
+            output = output.transpose(1, 0)
+        return output, weights

@@ -3,6 +3,7 @@
     Sequential   runs its children in order: Sequential(Linear(2, 8), ReLU(), Linear(8, 1))
     ModuleList   a list of modules (registered, so their parameters are found); no forward
     ModuleDict   a dict of modules by name; no forward
+    ParameterList, ParameterDict   the same for parameters (a plain Tensor becomes one)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tinygrad_edu.nn.functional.layers import linear_relu
 from tinygrad_edu.nn.modules.activation import ReLU
 from tinygrad_edu.nn.modules.linear import Linear
 from tinygrad_edu.nn.modules.module import Module, _addindent
+from tinygrad_edu.nn.parameter import Parameter
 from tinygrad_edu.tensor import Tensor
 
 
@@ -279,3 +281,198 @@ class ModuleDict(Module):
                 raise ValueError("ModuleDict update sequence element #" + str(number)
                                  + " has length " + str(len(pair)) + "; 2 is required")
             self[pair[0]] = pair[1]
+
+
+def _parameter_line(key: Any, value: Any, kind: str) -> str:
+    """One line of a ParameterList/Dict repr: '  (0): Parameter containing: [... of size 2x3]'
+    (kind: the dtype for a list, the tensor type name for a dict, as PyTorch prints them)."""
+    if not isinstance(value, Tensor):
+        return f"  ({key}): Object of type: {type(value).__name__}"
+    size = "x".join(str(n) for n in value.shape)
+    device = f" ({value.device})" if value.device.type == "cuda" else ""
+    label = "Parameter" if isinstance(value, Parameter) else "Tensor"
+    return f"  ({key}): {label} containing: [{kind} of size {size}{device}]"
+
+
+class ParameterList(Module):
+    """A list of parameters, registered under the names "0", "1", ... (so that
+    `parameters()`, `state_dict()` and optimizers see them). A plain Tensor put in is made a
+    Parameter; other objects are kept as they are (not registered)."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self += values
+
+    def _key(self, index: Any) -> str:
+        return str(_index(index, len(self), "ParameterList"))
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            out = type(self)()
+            for position in range(*index.indices(len(self))):
+                out.append(self[position])
+            return out
+        return getattr(self, self._key(index))
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        if isinstance(value, Tensor) and not isinstance(value, Parameter):
+            value = Parameter(value)
+        setattr(self, self._key(index), value)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self[position] for position in range(len(self)))
+
+    def __iadd__(self, values: Iterable[Any]) -> "ParameterList":
+        return self.extend(values)
+
+    def __dir__(self) -> list:
+        return [key for key in super().__dir__() if not key.isdigit()]
+
+    def append(self, value: Any) -> "ParameterList":
+        self._size += 1
+        self[self._size - 1] = value
+        return self
+
+    def extend(self, values: Iterable[Any]) -> "ParameterList":
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError("ParameterList.extend should be called with an iterable, but got "
+                            + type(values).__name__)
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(_parameter_line(k, p, str(p.dtype) if isinstance(p, Tensor) else "")
+                         for k, p in enumerate(self))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterList should not be called.")
+
+
+class ParameterDict(Module):
+    """An ordered dict of parameters by (string) name, registered under that name. A plain
+    Tensor put in is made a Parameter. `update` from a plain dict adds its keys in sorted
+    order (an OrderedDict, ParameterDict or list of pairs keeps its order), as PyTorch."""
+
+    def __init__(self, parameters: Any = None) -> None:
+        super().__init__()
+        self._keys: dict = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    @staticmethod
+    def _key_to_attr(key: Any) -> str:
+        if not isinstance(key, str):
+            raise TypeError("Index given to ParameterDict cannot be used as a key as it is not "
+                            f"a string (type is '{type(key).__name__}'). Open an issue on "
+                            "github if you need non-string keys.")
+        return key
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, self._key_to_attr(key))
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._keys[key] = None
+        attr = self._key_to_attr(key)
+        if isinstance(value, Tensor) and not isinstance(value, Parameter):
+            value = Parameter(value)
+        setattr(self, attr, value)
+
+    def __delitem__(self, key: str) -> None:
+        del self._keys[key]
+        delattr(self, self._key_to_attr(key))
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(self._keys)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._keys
+
+    def copy(self) -> "ParameterDict":
+        return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        for key in list(self._keys):
+            del self[key]
+
+    def pop(self, key: str) -> Any:
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple:
+        key, _ = self._keys.popitem()  # KeyError when empty, as PyTorch
+        self._keys[key] = None
+        return key, self.pop(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+    def fromkeys(self, keys: Iterable[str], default: Any = None) -> "ParameterDict":
+        return ParameterDict((k, default) for k in keys)
+
+    def keys(self) -> Any:
+        return self._keys.keys()
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        return ((k, self[k]) for k in self._keys)
+
+    def values(self) -> Iterable[Any]:
+        return (self[k] for k in self._keys)
+
+    def update(self, parameters: Any) -> None:
+        if not isinstance(parameters, Iterable):
+            raise TypeError("ParametersDict.update should be called with an iterable of "
+                            "key/value pairs, but got " + type(parameters).__name__)
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            for key, value in parameters.items():
+                self[key] = value
+        elif isinstance(parameters, Mapping):
+            for key, value in sorted(parameters.items()):
+                self[key] = value
+        else:
+            for number, pair in enumerate(parameters):
+                if not isinstance(pair, Iterable):
+                    raise TypeError("ParameterDict update sequence element #" + str(number)
+                                    + " should be Iterable; is" + type(pair).__name__)
+                if len(pair) != 2:
+                    raise ValueError("ParameterDict update sequence element #" + str(number)
+                                     + " has length " + str(len(pair)) + "; 2 is required")
+                self[pair[0]] = pair[1]
+
+    def extra_repr(self) -> str:
+        return "\n".join(_parameter_line(k, p, p.type() if isinstance(p, Tensor) else "")
+                         for k, p in self.items())
+
+    def __call__(self, input: Any) -> Any:
+        raise RuntimeError("ParameterDict should not be called.")
+
+    def __or__(self, other: "ParameterDict") -> "ParameterDict":
+        result = self.copy()
+        result.update(other)
+        return result
+
+    def __ror__(self, other: "ParameterDict") -> "ParameterDict":
+        result = other.copy()
+        result.update(self)
+        return result
+
+    def __ior__(self, other: "ParameterDict") -> "ParameterDict":
+        self.update(other)
+        return self

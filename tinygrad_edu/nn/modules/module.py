@@ -8,16 +8,18 @@ A Module keeps three ordered dicts filled by plain attribute assignment:
 
 Everything else walks that tree: `parameters()`, `to(device)`, `train()/eval()`,
 `zero_grad()`, the printed tree, and `state_dict()` / `load_state_dict` (keys like
-"fc1.weight"; in state_dict.py). `model(x)` runs forward hooks around `forward(x)`.
+"fc1.weight"; in state_dict.py). `model(x)` runs forward hooks around `forward(x)`, and
+wraps inputs and outputs in identity nodes when backward hooks are registered (below).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from tinygrad_edu import autograd, dtypes
+from tinygrad_edu import autograd, creation, dtypes
 from tinygrad_edu.device import canonical
 from tinygrad_edu.nn.modules.state_dict import StateDictMixin
 from tinygrad_edu.nn.parameter import Parameter
@@ -62,6 +64,129 @@ class RemovableHandle:
         self.remove()
 
 
+class _HookIdentity(autograd.Function):
+    """Identity on several tensors (one graph node); its backward hands all their gradients
+    at once to `on_backward`, which returns the gradients to pass on (PyTorch's
+    BackwardHookFunction)."""
+
+    label = "BackwardHookFunctionBackward"
+
+    @staticmethod
+    def forward(ctx: Any, *tensors: Tensor, on_backward: Callable) -> tuple:
+        ctx.on_backward, ctx.count = on_backward, len(tensors)
+        return tuple(tensor.detach() for tensor in tensors)  # new tensors, same memory
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> tuple:
+        grads = tuple(grads) + (None,) * (ctx.count - len(grads))  # missing trailing ones
+        return tuple(ctx.on_backward(grads))
+
+
+class _BackwardHooks:
+    """One module call's full backward hooks (PyTorch's torch.utils.hooks.BackwardHook).
+
+    The inputs that require grad pass through one _HookIdentity node before forward, the
+    outputs through another after it. Backward reaches the output node first: it records
+    grad_output (after the backward pre-hooks, which may replace it); then the input node:
+    it calls hook(module, grad_input, grad_output), which may return a new grad_input.
+    """
+
+    def __init__(self, module: "Module", hooks: dict, pre_hooks: dict) -> None:
+        self.module, self.hooks, self.pre_hooks = module, hooks, pre_hooks
+        self.count, self.positions = 0, None  # inputs, and which ones pass the node
+        self.output_count, self.output_positions = 0, None  # the same for the outputs
+        self.grad_outputs: tuple | None = None
+
+    @staticmethod
+    def _wrap(values: tuple, on_backward: Callable) -> tuple[tuple, list | None]:
+        positions = [k for k, v in enumerate(values) if isinstance(v, Tensor) and v.requires_grad]
+        if not positions:
+            return values, None
+        wrapped = _HookIdentity.apply(*(values[k] for k in positions), on_backward=on_backward)
+        values = list(values)
+        for k, tensor in zip(positions, wrapped):
+            values[k] = tensor
+        return tuple(values), positions
+
+    @staticmethod
+    def _spread(positions: list, grads: tuple, count: int) -> tuple:
+        full: list = [None] * count
+        for k, grad in zip(positions, grads):
+            full[k] = grad
+        return tuple(full)
+
+    def _input_grads(self, grads: tuple) -> tuple:
+        """grad_input as PyTorch gives it: None for a non-tensor argument, zeros for a
+        tensor that gets no gradient (one that needs none, or is not used)."""
+        full = list(self._spread(self.positions, grads, self.count))
+        for k, value in enumerate(self.args):
+            if isinstance(value, Tensor) and full[k] is None:
+                full[k] = creation.zeros_like(value)
+        return tuple(full)
+
+    def setup_inputs(self, args: tuple) -> tuple:
+        self.count = len(args)
+        args, self.positions = self._wrap(args, self._on_input_grads)
+        self.args = args if self.positions is not None else ()  # for the zeros' shapes
+        return args
+
+    def setup_outputs(self, output: Any) -> Any:
+        single = isinstance(output, Tensor)
+        if not single and not isinstance(output, tuple):
+            warnings.warn("For backward hooks to be called, module output should be a Tensor "
+                          f"or a tuple of Tensors but received {type(output)}", stacklevel=3)
+            return output
+        values = (output,) if single else output
+        self.output_count = len(values)
+        values, self.output_positions = self._wrap(values, self._on_output_grads)
+        return values[0] if single else values
+
+    def _on_output_grads(self, grads: tuple) -> tuple:
+        positions, count = self.output_positions, self.output_count
+        self.grad_outputs = self._spread(positions, grads, count)
+        for hook in list(self.pre_hooks.values()):
+            result = hook(self.module, self.grad_outputs)
+            if result is None:
+                continue
+            if len(result) != count:
+                raise RuntimeError("Backward pre hook returned an invalid number of "
+                                   f"grad_output, got {len(result)}, but expected {count}")
+            self.grad_outputs = tuple(result)
+        passed = tuple(self.grad_outputs[k] for k in positions)
+        if self.positions is None:  # no input needs a gradient: the hooks run now
+            if self.hooks:
+                warnings.warn("Full backward hook is firing when gradients are computed with "
+                              "respect to module outputs since no inputs require gradients. "
+                              "See https://docs.pytorch.org/docs/main/generated/torch.nn."
+                              "Module.html#torch.nn.Module.register_full_backward_hook for "
+                              "more details.", stacklevel=2)
+            grad_inputs = (None,) * self.count
+            for hook in list(self.hooks.values()):
+                result = hook(self.module, grad_inputs, self.grad_outputs)
+                if result is not None and not (isinstance(result, tuple)
+                                               and all(g is None for g in result)):
+                    raise RuntimeError("Backward hook for Modules where no input requires "
+                                       "gradient should always return None or None for all "
+                                       "gradients.")
+            self.grad_outputs = None
+        return passed
+
+    def _on_input_grads(self, grads: tuple) -> tuple:
+        if self.grad_outputs is None:  # the gradient did not come through the outputs
+            return grads
+        grad_inputs = self._input_grads(grads)
+        for hook in list(self.hooks.values()):
+            result = hook(self.module, grad_inputs, self.grad_outputs)
+            if result is None:
+                continue
+            if len(result) != len(grad_inputs):
+                raise RuntimeError("Backward hook returned an invalid number of grad_input, "
+                                   f"got {len(result)}, but expected {len(grad_inputs)}")
+            grad_inputs = tuple(result)
+        self.grad_outputs = None
+        return tuple(grad_inputs[k] for k in self.positions)
+
+
 class Module(StateDictMixin):
     """Base class for all neural network modules (see the module docstring)."""
 
@@ -86,6 +211,8 @@ class Module(StateDictMixin):
         object.__setattr__(self, "_forward_hooks_always_called", {})
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks_with_kwargs", {})
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; every subclass defines it.
@@ -441,9 +568,34 @@ class Module(StateDictMixin):
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False
+                                    ) -> RemovableHandle:
+        """hook(module, grad_input, grad_output) -> None or a new grad_input, called once the
+        gradients with respect to the module's positional inputs are computed (grad_input
+        has None for an input that is not a tensor requiring grad). Works by identity nodes
+        around the call (see _BackwardHooks); only for calls made in grad mode."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False
+                                        ) -> RemovableHandle:
+        """hook(module, grad_output) -> None or a new grad_output, called when the gradients
+        with respect to the module's outputs arrive, before they flow on into the module."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Pre-hooks, forward, then hooks (each may replace the inputs / the output)."""
-        if not self._forward_hooks and not self._forward_pre_hooks:
+        backward_hooks = self.__dict__.get("_backward_hooks")
+        backward_pre_hooks = self.__dict__.get("_backward_pre_hooks")
+        wants_backward = bool(backward_hooks or backward_pre_hooks)
+        if not self._forward_hooks and not self._forward_pre_hooks and not wants_backward:
             return self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
@@ -457,6 +609,10 @@ class Module(StateDictMixin):
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+        backward = None
+        if wants_backward and autograd.is_grad_enabled():
+            backward = _BackwardHooks(self, backward_hooks or {}, backward_pre_hooks or {})
+            args = backward.setup_inputs(args)
         try:
             output = self.forward(*args, **kwargs)
         except Exception:
@@ -471,7 +627,7 @@ class Module(StateDictMixin):
             result = self._run_forward_hook(hook_id, hook, args, kwargs, output)
             if result is not None:
                 output = result
-        return output
+        return output if backward is None else backward.setup_outputs(output)
 
     def _run_forward_hook(self, hook_id: int, hook: Callable, args: tuple, kwargs: dict,
                           output: Any) -> Any:
