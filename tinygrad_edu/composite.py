@@ -590,8 +590,9 @@ def max(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
         return maximum(x, dim)
     if dim is None:
         _check_nonempty(x, None, "max")
-        return amax(x)
-    return MaxResult(*_extreme_along(x, dim, keepdim, ops.ARGMAX))
+        return autograd.named(amax(x), "MaxBackward1")
+    values, indices = _extreme_along(x, dim, keepdim, ops.ARGMAX)
+    return MaxResult(autograd.named(values, "MaxBackward0"), indices)
 
 
 def min(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
@@ -600,8 +601,9 @@ def min(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
         return minimum(x, dim)
     if dim is None:
         _check_nonempty(x, None, "min")
-        return amin(x)
-    return MinResult(*_extreme_along(x, dim, keepdim, ops.ARGMIN))
+        return autograd.named(amin(x), "MinBackward1")
+    values, indices = _extreme_along(x, dim, keepdim, ops.ARGMIN)
+    return MinResult(autograd.named(values, "MinBackward0"), indices)
 
 
 def _extreme_along(x: Any, dim: int, keepdim: bool, op: int) -> tuple:
@@ -800,7 +802,20 @@ def matmul(a: Any, b: Any) -> Any:
         out = _squeeze_axes(out, (out.ndim - 2,))
     if b.ndim == 1:
         out = _squeeze_axes(out, (out.ndim - 1,))
-    return out
+    return autograd.named(out, _matmul_node(a.ndim, b.ndim))
+
+
+def _matmul_node(a_ndim: int, b_ndim: int) -> str:
+    """The node name PyTorch's matmul ends with, which depends on the operands' ranks."""
+    if a_ndim == 1 and b_ndim == 1:
+        return "DotBackward0"
+    if a_ndim == 2 and b_ndim == 1:
+        return "MvBackward0"
+    if a_ndim == 1:
+        return "SqueezeBackward4"
+    if a_ndim == 2 and b_ndim == 2:
+        return "MmBackward0"
+    return "UnsafeViewBackward0"
 
 
 class _shell:  # noqa: N801  (a stand-in with a shape, for dispatch.broadcast)
