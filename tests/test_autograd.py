@@ -1020,3 +1020,20 @@ def test_integer_and_bool_results_end_the_graph() -> None:
     (x.long().float() * x).sum().backward()
     assert x.grad.tolist() == [1.0, 2.0]
     assert x.long().numpy().tolist() == [1, 2]  # no "requires grad" error
+
+
+NODE_NAMES = ["x.max()", "x.min()", "x.max(1).values", "x.max(1, keepdim=True).values",
+              "x.min(0).values", "x @ v", "w @ x", "v @ v", "B @ M", "x @ M", "B @ v", "v @ M"]
+
+
+@pytest.mark.parametrize("expression", NODE_NAMES)
+def test_node_names_match_pytorch(expression: str) -> None:
+    torch = pytest.importorskip("torch")
+    names = []
+    for T in (tg, torch):
+        scope = {"x": T.ones(3, 4, requires_grad=True), "v": T.ones(4, requires_grad=True),
+                 "w": T.ones(3, requires_grad=True), "B": T.ones(2, 3, 4, requires_grad=True),
+                 "M": T.ones(4, 5, requires_grad=True)}
+        node = eval(expression, {}, scope).grad_fn
+        names.append(node.name() if T is tg else type(node).__name__)
+    assert names[0] == names[1]
