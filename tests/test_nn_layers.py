@@ -441,6 +441,19 @@ def test_dropout2d_zeroes_whole_channels():
     assert 0 < (per_channel[..., 0] == 0).mean() < 1
 
 
+def test_dropout2d_on_other_ranks_follows_pytorch():
+    """3-d input is (N, C, L), one coin per (n, c), with PyTorch's warning; 2-d is per
+    element, with its deprecation warning; 1-d is refused."""
+    with pytest.warns(UserWarning, match="3D input to dropout2d"):
+        y = F.dropout2d(tg.ones(16, 8, 5), 0.5).numpy()
+    assert np.all(y.min(-1) == y.max(-1)) and 0 < (y[..., 0] == 0).mean() < 1
+    with pytest.warns(UserWarning, match="2-D input to dropout2d, which is deprecated"):
+        y = F.dropout2d(tg.ones(64, 64), 0.5).numpy()
+    assert 0.4 < (y == 0).mean() < 0.6 and set(np.unique(y)) <= {0.0, 2.0}
+    with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+        F.dropout2d(tg.ones(3), 0.5)
+
+
 # ---------------------------------------------------------------------------- embedding
 
 

@@ -5,6 +5,7 @@ All composed from primitives: e.g. batch_norm is "subtract the mean, multiply by
 variance on its own (which is what makes batch norm's gradient non-trivial).
 """
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -201,11 +202,30 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
-    """Zero whole channels (feature maps) of (N, C, H, W) or (C, H, W) input."""
-    if input.ndim not in (3, 4):
-        raise RuntimeError("dropout2d: Expected 3D or 4D input, but received a "
-                           f"{input.ndim}D input.")
-    return _apply_dropout(input, tuple(input.shape[:-2]) + (1, 1), p, training, inplace)
+    """Zero whole channels (feature maps) of (N, C, H, W) input: one coin per (n, c).
+
+    PyTorch's rules for other ranks, kept here with its warnings: a 3-D input is read as
+    (N, C, L), one coin per (n, c) (not as an unbatched (C, H, W)); a 2-D or 5-D one as
+    (N, C, ...), one coin per (n, c); fewer than 2 dims is refused."""
+    if input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim. This behavior will change "
+                      "in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
+                      "dropout behavior, please switch to using dropout1d instead.",
+                      UserWarning, stacklevel=2)
+    elif input.ndim != 4:
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
+                      "deprecated and will result in an error in a future release. To retain "
+                      "the behavior and silence this warning, please use dropout instead. Note "
+                      "that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 3D or 4D inputs).", UserWarning, stacklevel=2)
+    coins = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    return _apply_dropout(input, coins, p, training, inplace)
 
 
 # ---------------------------------------------------------------------------- embedding
