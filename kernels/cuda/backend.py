@@ -40,6 +40,25 @@ REDUCTIONS = {"none": 0, "sum": 1, "mean": 2}  # the loss kernels' `reduction` c
 MATMUL_KERNELS = ("tiled", "naive")
 
 
+def _launch_binary(method: str, pick: Any, op: int, a: Strided, b: Strided,
+                   out: Strided) -> None:
+    """zip and bitwise: one grid-stride launch over out, the kernel that pick(contiguous)
+    chooses (the contiguous one takes offsets only, the strided one the strides too)."""
+    _require_device(method, a.buffer, b.buffer, out.buffer)
+    size = numel(out.shape)
+    if size == 0:
+        return
+    shape, (a_strides, b_strides, out_strides), contiguous = plan_elementwise(
+        out.shape, [a, b, out])
+    launch = (blocks_for(size), THREADS_PER_BLOCK)
+    kernel = pick(contiguous)
+    if contiguous:
+        kernel[launch](op, a.buffer, a.offset, b.buffer, b.offset, out.buffer, out.offset, size)
+    else:
+        kernel[launch](op, a.buffer, a_strides, a.offset, b.buffer, b_strides, b.offset,
+                       out.buffer, out_strides, out.offset, shape, size)
+
+
 def _require_device(method: str, *buffers: Any) -> None:
     """Refuse host arrays: numba would copy them to the GPU and back behind our back.
     None (an optional buffer that is off) passes."""
@@ -163,38 +182,12 @@ class CUDABackend:
                 shape, size)
 
     def zip(self, op: int, a: Strided, b: Strided, out: Strided) -> None:
-        _require_device("zip", a.buffer, b.buffer, out.buffer)
-        size = numel(out.shape)
-        if size == 0:
-            return
-        shape, (a_strides, b_strides, out_strides), contiguous = plan_elementwise(
-            out.shape, [a, b, out])
-        launch = (blocks_for(size), THREADS_PER_BLOCK)
-        kernel = elementwise.ZIP_KERNELS[contiguous, _widen(a, b)]
-        if contiguous:
-            kernel[launch](op, a.buffer, a.offset, b.buffer, b.offset, out.buffer, out.offset,
-                           size)
-        else:
-            kernel[launch](
-                op, a.buffer, a_strides, a.offset, b.buffer, b_strides, b.offset,
-                out.buffer, out_strides, out.offset, shape, size)
+        half = _widen(a, b)
+        _launch_binary("zip", lambda contiguous: elementwise.ZIP_KERNELS[contiguous, half],
+                       op, a, b, out)
 
     def bitwise(self, op: int, a: Strided, b: Strided, out: Strided) -> None:
-        _require_device("bitwise", a.buffer, b.buffer, out.buffer)
-        size = numel(out.shape)
-        if size == 0:
-            return
-        shape, (a_strides, b_strides, out_strides), contiguous = plan_elementwise(
-            out.shape, [a, b, out])
-        launch = (blocks_for(size), THREADS_PER_BLOCK)
-        kernel = elementwise.BITWISE_KERNELS[contiguous]
-        if contiguous:
-            kernel[launch](op, a.buffer, a.offset, b.buffer, b.offset, out.buffer, out.offset,
-                           size)
-        else:
-            kernel[launch](
-                op, a.buffer, a_strides, a.offset, b.buffer, b_strides, b.offset,
-                out.buffer, out_strides, out.offset, shape, size)
+        _launch_binary("bitwise", elementwise.BITWISE_KERNELS.__getitem__, op, a, b, out)
 
     def where(self, condition: Strided, a: Strided, b: Strided, out: Strided) -> None:
         _require_device("where", condition.buffer, a.buffer, b.buffer, out.buffer)
