@@ -56,6 +56,10 @@ IDIOMS = {
     .sqrt_().sigmoid_(),
     "tril_ in place": lambda T, d: T.ones(2, 2, device=d).tril_(),
     "sqrt_ of an int tensor": lambda T, d: T.tensor([4, 9], device=d).sqrt_(),
+    "tensor of NumPy arrays keeps float64": lambda T, d: T.tensor(
+        [np.array([1.0, 2.0]), np.array([3.0, 4.0])], device=d),
+    "tensor of an int64 array and floats": lambda T, d: T.tensor(
+        [np.array([1, 2]), [3.5, 4.0]], device=d),
     "x == None is False": lambda T, d: T.ones(2, device=d) == None,  # noqa: E711
     "x != None is True": lambda T, d: T.ones(2, device=d) != None,  # noqa: E711
     "x == a list is False": lambda T, d: T.ones(2, device=d) == [1, 1],

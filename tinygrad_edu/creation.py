@@ -173,9 +173,10 @@ def _leaves(data: Any) -> Any:
 
 
 def _numpy_scalar_dtypes(data: Any) -> set:
-    """The dtypes of the NumPy scalars (np.float64(1.5), ...) among nested data's numbers."""
+    """The dtypes of the NumPy scalars (np.float64(1.5), ...) and arrays among nested data's
+    items: PyTorch keeps their dtypes, so [np.array([1.0]), np.array([2.0])] is float64."""
     return {dtypes.from_numpy_dtype(leaf.dtype) for leaf in _leaves(data)
-            if isinstance(leaf, np.generic)}
+            if isinstance(leaf, (np.generic, np.ndarray))}
 
 
 def _python_number_dtypes(data: Any) -> set:
