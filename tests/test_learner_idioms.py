@@ -16,6 +16,8 @@ except ImportError:  # PyTorch is an optional oracle
     torch = None
 
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+# PyTorch hands `x + ndarray` to NumPy, whose __array_wrap__ protocol warns
+pytestmark = pytest.mark.filterwarnings("ignore:__array_wrap__:DeprecationWarning")
 
 
 def values(result):
