@@ -27,12 +27,16 @@ SIGN = 13
 RECIPROCAL = 14
 LOGICAL_NOT = 15
 ERF = 16
+ASIN = 17
+ACOS = 18
+ATAN = 19
+EXPM1 = 20
 
 UNARY_OPS = {
     "identity": IDENTITY, "neg": NEG, "abs": ABS, "exp": EXP, "log": LOG, "log1p": LOG1P,
     "sqrt": SQRT, "rsqrt": RSQRT, "sin": SIN, "cos": COS, "tanh": TANH, "sigmoid": SIGMOID,
     "relu": RELU, "sign": SIGN, "reciprocal": RECIPROCAL, "logical_not": LOGICAL_NOT,
-    "erf": ERF,
+    "erf": ERF, "asin": ASIN, "acos": ACOS, "atan": ATAN, "expm1": EXPM1,
 }
 
 # ---- binary operations, for `zip(op, a, b, out)`: out[i] = f(a[bcast(i)], b[bcast(i)])
@@ -75,6 +79,11 @@ ERF_BACK = 31
 INT_FLOOR_DIVIDE = 32
 INT_REMAINDER = 33
 INT_POW = 34
+ATAN2 = 35  # atan2(a, b): the angle of the point (x = b, y = a)
+ASIN_BACK = 36
+ACOS_BACK = 37
+ATAN_BACK = 38
+EXPM1_BACK = 39  # out = g * (y + 1): a = y = expm1(x)
 
 BINARY_OPS = {
     "add": ADD, "sub": SUB, "mul": MUL, "div": DIV, "pow": POW, "maximum": MAXIMUM,
@@ -87,6 +96,8 @@ BINARY_OPS = {
     "reciprocal_back": RECIPROCAL_BACK, "pow_back_base": POW_BACK_BASE,
     "pow_back_exponent": POW_BACK_EXPONENT, "erf_back": ERF_BACK,
     "int_floor_divide": INT_FLOOR_DIVIDE, "int_remainder": INT_REMAINDER, "int_pow": INT_POW,
+    "atan2": ATAN2, "asin_back": ASIN_BACK, "acos_back": ACOS_BACK, "atan_back": ATAN_BACK,
+    "expm1_back": EXPM1_BACK,
 }
 
 # ---- bit ops, for `bitwise(op, a, b, out)`: integer operands and out of one dtype (bools

@@ -73,6 +73,10 @@ UNARY = {
     ops.RECIPROCAL: lambda x: 1.0 / x,
     ops.LOGICAL_NOT: np.logical_not,
     ops.ERF: lambda x: _elementwise(scalar_math.erf, x),  # NumPy has no erf: math.erf
+    ops.ASIN: np.arcsin,
+    ops.ACOS: np.arccos,
+    ops.ATAN: np.arctan,
+    ops.EXPM1: np.expm1,
 }
 
 BINARY = {
@@ -111,6 +115,11 @@ BINARY = {
     ops.POW_BACK_BASE: lambda a, b: _elementwise(scalar_math.power_back_base, a, b),
     ops.POW_BACK_EXPONENT: lambda a, y: _elementwise(scalar_math.power_back_exponent, a, y),
     ops.ERF_BACK: lambda x, g: g * (2 / np.sqrt(np.pi)) * np.exp(-x * x),
+    ops.ATAN2: np.arctan2,
+    ops.ASIN_BACK: lambda x, g: g / np.sqrt(1 - x * x),
+    ops.ACOS_BACK: lambda x, g: -g / np.sqrt(1 - x * x),
+    ops.ATAN_BACK: lambda x, g: g / (1 + x * x),
+    ops.EXPM1_BACK: lambda y, g: g * (y + 1),
 }
 
 EXACT_ON_INTEGERS = (ops.IDENTITY, ops.NEG, ops.ABS, ops.RELU, ops.SIGN, ops.LOGICAL_NOT)

@@ -91,6 +91,30 @@ def erf(x):
     return math.erf(x)
 
 
+def asin(x):
+    """the angle in [-pi/2, pi/2] whose sine is x (nan outside [-1, 1])"""
+    if x < -1.0 or x > 1.0:
+        return math.nan
+    return math.asin(x)
+
+
+def acos(x):
+    """the angle in [0, pi] whose cosine is x (nan outside [-1, 1])"""
+    if x < -1.0 or x > 1.0:
+        return math.nan
+    return math.acos(x)
+
+
+def atan(x):
+    """the angle in (-pi/2, pi/2) whose tangent is x"""
+    return math.atan(x)
+
+
+def expm1(x):
+    """e**x - 1, accurate for small x (where exp(x) - 1 loses the digits)"""
+    return math.expm1(x)
+
+
 def sigmoid(x):
     """1 / (1 + e**-x), computed without overflow for large |x|"""
     if x >= 0:
@@ -173,6 +197,37 @@ def tanh_back(y, grad):
 def erf_back(x, grad):
     """d/dx erf x = 2/sqrt(pi) exp(-x**2)"""
     return grad * 1.1283791670955126 * math.exp(-x * x)
+
+
+def asin_back(x, grad):
+    """d/dx asin x = 1 / sqrt(1 - x**2) (nan outside [-1, 1], where asin has no value)"""
+    room = 1.0 - x * x
+    if room < 0.0:
+        return math.nan
+    return grad / math.sqrt(room)
+
+
+def acos_back(x, grad):
+    """d/dx acos x = -1 / sqrt(1 - x**2)"""
+    room = 1.0 - x * x
+    if room < 0.0:
+        return math.nan
+    return -grad / math.sqrt(room)
+
+
+def atan_back(x, grad):
+    """d/dx atan x = 1 / (1 + x**2)"""
+    return grad / (1.0 + x * x)
+
+
+def expm1_back(y, grad):
+    """d/dx (e**x - 1) = e**x = y + 1"""
+    return grad * (y + 1.0)
+
+
+def atan2(a, b):
+    """the angle of the point (b, a) from the positive x axis, in [-pi, pi]"""
+    return math.atan2(a, b)
 
 
 def sigmoid_back(y, grad):

@@ -56,7 +56,7 @@ ATTRIBUTES = {
 PINNED_UNARY = {
     "identity": 0, "neg": 1, "abs": 2, "exp": 3, "log": 4, "log1p": 5, "sqrt": 6, "rsqrt": 7,
     "sin": 8, "cos": 9, "tanh": 10, "sigmoid": 11, "relu": 12, "sign": 13, "reciprocal": 14,
-    "logical_not": 15, "erf": 16,
+    "logical_not": 15, "erf": 16, "asin": 17, "acos": 18, "atan": 19, "expm1": 20,
 }
 PINNED_BINARY = {
     "add": 0, "sub": 1, "mul": 2, "div": 3, "pow": 4, "maximum": 5, "minimum": 6, "eq": 7,
@@ -65,7 +65,8 @@ PINNED_BINARY = {
     "sqrt_back": 20, "rsqrt_back": 21, "sin_back": 22, "cos_back": 23, "tanh_back": 24,
     "sigmoid_back": 25, "relu_back": 26, "abs_back": 27, "reciprocal_back": 28,
     "pow_back_base": 29, "pow_back_exponent": 30, "erf_back": 31, "int_floor_divide": 32,
-    "int_remainder": 33, "int_pow": 34,
+    "int_remainder": 33, "int_pow": 34, "atan2": 35, "asin_back": 36, "acos_back": 37,
+    "atan_back": 38, "expm1_back": 39,
 }
 PINNED_BITWISE = {"bitwise_and": 0, "bitwise_or": 1, "bitwise_xor": 2, "bitwise_left_shift": 3,
                   "bitwise_right_shift": 4}
@@ -74,7 +75,8 @@ PINNED_ARG_REDUCE = {"argmax": 0, "argmin": 1}
 PINNED_PRIMITIVES = (
     "Neg", "Exp", "Log", "Log1p", "Sqrt", "Rsqrt", "Sin", "Cos", "Tanh", "Erf", "Sigmoid",
     "Relu", "Abs", "Reciprocal", "Sign", "Floor", "Ceil", "Trunc", "Round",
-    "Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where",
+    "Asin", "Acos", "Atan", "Expm1",
+    "Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where", "Atan2",
     "Sum", "Prod", "Amax", "Amin",
     "View", "Permute", "Expand", "Slice", "Cat", "Clone",
     "Mm", "Linear",
@@ -209,7 +211,7 @@ def assert_same(got: np.ndarray, expected: np.ndarray, what: str) -> None:
 # ---- elementwise: every op code, cpu vs reference ------------------------------------------
 
 FLOAT_UNARY = {"exp", "log", "log1p", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid",
-               "reciprocal", "erf"}
+               "reciprocal", "erf", "asin", "acos", "atan", "expm1"}
 
 
 def unary_out_dtype(name: str, dtype: type) -> type | None:
@@ -230,7 +232,9 @@ def binary_out_dtype(name: str, dtype: type) -> type | None:
         return dtype if dtype in FLOATS else None
     if name.startswith("int_"):  # the integer versions of floor_divide, remainder, pow
         return dtype if np.dtype(dtype).kind in "iu" else None
-    if name == "div":
+    if name == "atan2" and dtype == np.bool_:
+        return None  # the Tensor layer makes bools float first (NumPy would use float16)
+    if name in ("div", "atan2"):
         return dtype if dtype in FLOATS else np.float32
     if dtype == np.bool_ and name not in ("add", "mul", "maximum", "minimum"):
         return None

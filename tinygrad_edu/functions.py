@@ -125,6 +125,30 @@ class Erf(_Unary):
     op, back_op = ops.ERF, ops.ERF_BACK
 
 
+class Asin(_Unary):
+    """out = asin(x); grad_x = grad / sqrt(1 - x^2)"""
+
+    op, back_op = ops.ASIN, ops.ASIN_BACK
+
+
+class Acos(_Unary):
+    """out = acos(x); grad_x = -grad / sqrt(1 - x^2)"""
+
+    op, back_op = ops.ACOS, ops.ACOS_BACK
+
+
+class Atan(_Unary):
+    """out = atan(x); grad_x = grad / (1 + x^2)"""
+
+    op, back_op = ops.ATAN, ops.ATAN_BACK
+
+
+class Expm1(_Unary):
+    """out = e^x - 1 (accurate near 0); grad_x = grad * (out + 1)"""
+
+    op, back_op, saves = ops.EXPM1, ops.EXPM1_BACK, "output"
+
+
 class Sigmoid(_Unary):
     op, back_op, saves = ops.SIGMOID, ops.SIGMOID_BACK, "output"
 
@@ -324,6 +348,33 @@ class Div(Function):
         if ctx.needs_input_grad[1]:
             quotient = dispatch.binary(ops.DIV, a, b, grad.dtype)
             product = dispatch.binary(ops.MUL, grad_over_b, quotient)
+            grad_b = _as_dtype(unbroadcast(dispatch.unary(ops.NEG, product), ctx.b[0]),
+                               ctx.b[1])
+        return grad_a, grad_b
+
+
+class Atan2(Function):
+    """out = atan2(a, b), the angle of the point (b, a); with r2 = a^2 + b^2:
+    grad_a = grad * b / r2, grad_b = -grad * a / r2"""
+
+    @staticmethod
+    def forward(ctx: Function, a: Any, b: Any, dtype: dtypes.dtype) -> Any:
+        ctx.save_for_backward(a, b)
+        ctx.a, ctx.b = (a._shape, a.dtype), (b._shape, b.dtype)
+        return dispatch.binary(ops.ATAN2, a, b, dtype, "atan2")
+
+    @staticmethod
+    def backward(ctx: Function, grad: Any) -> Any:
+        a, b = ctx.saved_tensors
+        r2 = dispatch.binary(ops.ADD, dispatch.binary(ops.MUL, a, a, grad.dtype),
+                             dispatch.binary(ops.MUL, b, b, grad.dtype))
+        grad_over_r2 = dispatch.binary(ops.DIV, grad, r2)
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = _as_dtype(unbroadcast(dispatch.binary(ops.MUL, grad_over_r2, b,
+                                                           grad.dtype), ctx.a[0]), ctx.a[1])
+        if ctx.needs_input_grad[1]:
+            product = dispatch.binary(ops.MUL, grad_over_r2, a, grad.dtype)
             grad_b = _as_dtype(unbroadcast(dispatch.unary(ops.NEG, product), ctx.b[0]),
                                ctx.b[1])
         return grad_a, grad_b
@@ -960,7 +1011,8 @@ def _transfer(x: Any, device: Any) -> Any:
 PRIMITIVES = (
     "Neg", "Exp", "Log", "Log1p", "Sqrt", "Rsqrt", "Sin", "Cos", "Tanh", "Erf", "Sigmoid",
     "Relu", "Abs", "Reciprocal", "Sign", "Floor", "Ceil", "Trunc", "Round",
-    "Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where",
+    "Asin", "Acos", "Atan", "Expm1",
+    "Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where", "Atan2",
     "Sum", "Prod", "Amax", "Amin",
     "View", "Permute", "Expand", "Slice", "Cat", "Clone",
     "Mm", "Linear",

@@ -28,6 +28,10 @@ sin = inline(scalar_math.sin)
 cos = inline(scalar_math.cos)
 tanh = inline(scalar_math.tanh)
 erf = inline(scalar_math.erf)
+asin = inline(scalar_math.asin)
+acos = inline(scalar_math.acos)
+atan = inline(scalar_math.atan)
+expm1 = inline(scalar_math.expm1)
 sigmoid = inline(scalar_math.sigmoid)
 relu = inline(scalar_math.relu)
 sign = inline(scalar_math.sign)
@@ -55,6 +59,11 @@ sin_back = inline(scalar_math.sin_back)
 cos_back = inline(scalar_math.cos_back)
 tanh_back = inline(scalar_math.tanh_back)
 erf_back = inline(scalar_math.erf_back)
+asin_back = inline(scalar_math.asin_back)
+acos_back = inline(scalar_math.acos_back)
+atan_back = inline(scalar_math.atan_back)
+expm1_back = inline(scalar_math.expm1_back)
+atan2 = inline(scalar_math.atan2)
 sigmoid_back = inline(scalar_math.sigmoid_back)
 relu_back = inline(scalar_math.relu_back)
 abs_back = inline(scalar_math.abs_back)
@@ -105,6 +114,14 @@ def store_unary(op, x, out, o):
         out[o] = reciprocal(x)
     elif op == ops.ERF:
         out[o] = erf(x)
+    elif op == ops.ASIN:
+        out[o] = asin(x)
+    elif op == ops.ACOS:
+        out[o] = acos(x)
+    elif op == ops.ATAN:
+        out[o] = atan(x)
+    elif op == ops.EXPM1:
+        out[o] = expm1(x)
     else:  # ops.LOGICAL_NOT
         out[o] = logical_not(x)
 
@@ -180,6 +197,16 @@ def store_binary(op, a, b, out, o):
         out[o] = int_power(a, b)
     elif op == ops.ERF_BACK:
         out[o] = erf_back(a, b)
+    elif op == ops.ATAN2:
+        out[o] = atan2(a, b)
+    elif op == ops.ASIN_BACK:
+        out[o] = asin_back(a, b)
+    elif op == ops.ACOS_BACK:
+        out[o] = acos_back(a, b)
+    elif op == ops.ATAN_BACK:
+        out[o] = atan_back(a, b)
+    elif op == ops.EXPM1_BACK:
+        out[o] = expm1_back(a, b)
     else:  # ops.POW_BACK_EXPONENT
         out[o] = power_back_exponent(a, b)
 

@@ -36,6 +36,10 @@ sin = compile_scalar(scalar_math.sin)
 cos = compile_scalar(scalar_math.cos)
 tanh = compile_scalar(scalar_math.tanh)
 erf = compile_scalar(scalar_math.erf)
+asin = compile_scalar(scalar_math.asin)
+acos = compile_scalar(scalar_math.acos)
+atan = compile_scalar(scalar_math.atan)
+expm1 = compile_scalar(scalar_math.expm1)
 sigmoid = compile_scalar(scalar_math.sigmoid)
 relu = compile_scalar(scalar_math.relu)
 sign = compile_scalar(scalar_math.sign)
@@ -74,6 +78,11 @@ sin_back = compile_scalar(scalar_math.sin_back)
 cos_back = compile_scalar(scalar_math.cos_back)
 tanh_back = compile_scalar(scalar_math.tanh_back)
 erf_back = compile_scalar(scalar_math.erf_back)
+asin_back = compile_scalar(scalar_math.asin_back)
+acos_back = compile_scalar(scalar_math.acos_back)
+atan_back = compile_scalar(scalar_math.atan_back)
+expm1_back = compile_scalar(scalar_math.expm1_back)
+atan2 = compile_scalar(scalar_math.atan2)
 sigmoid_back = compile_scalar(scalar_math.sigmoid_back)
 relu_back = compile_scalar(scalar_math.relu_back)
 abs_back = compile_scalar(scalar_math.abs_back)
@@ -124,6 +133,14 @@ def store_unary(op, x, out, o):
         out[o] = reciprocal(x)
     elif op == ops.ERF:
         out[o] = erf(x)
+    elif op == ops.ASIN:
+        out[o] = asin(x)
+    elif op == ops.ACOS:
+        out[o] = acos(x)
+    elif op == ops.ATAN:
+        out[o] = atan(x)
+    elif op == ops.EXPM1:
+        out[o] = expm1(x)
     else:  # ops.LOGICAL_NOT
         out[o] = logical_not(x)
 
@@ -171,7 +188,7 @@ def store_binary(op, a, b, out, o):
 
 @cuda.jit(device=True)
 def store_backward(op, a, b, out, o):
-    """out[o] = f(a, b) for the backward-helper op codes (EXP_BACK ... ERF_BACK)."""
+    """out[o] = f(a, b) for the backward-helper op codes (EXP_BACK ... ERF_BACK, ATAN2 ...)."""
     if op == ops.EXP_BACK:
         out[o] = exp_back(a, b)
     elif op == ops.LOG_BACK:
@@ -206,6 +223,16 @@ def store_backward(op, a, b, out, o):
         out[o] = int_power(a, b)
     elif op == ops.ERF_BACK:
         out[o] = erf_back(a, b)
+    elif op == ops.ATAN2:
+        out[o] = atan2(a, b)
+    elif op == ops.ASIN_BACK:
+        out[o] = asin_back(a, b)
+    elif op == ops.ACOS_BACK:
+        out[o] = acos_back(a, b)
+    elif op == ops.ATAN_BACK:
+        out[o] = atan_back(a, b)
+    elif op == ops.EXPM1_BACK:
+        out[o] = expm1_back(a, b)
     else:  # ops.POW_BACK_EXPONENT
         out[o] = power_back_exponent(a, b)
 
