@@ -111,6 +111,7 @@ from tinygrad_edu.composite import (
     isfinite,
     isinf,
     isnan,
+    kthvalue,
     le,
     lerp,
     log10,
@@ -128,12 +129,15 @@ from tinygrad_edu.composite import (
     max,  # noqa: A004
     maximum,
     mean,
+    median,
     min,  # noqa: A004
     minimum,
     mm,
+    mode,
     mul,
     mv,
     nan_to_num,
+    nanmedian,
     ne,
     nonzero,
     norm,
@@ -153,6 +157,8 @@ from tinygrad_edu.composite import (
     tril,
     triu,
     trunc,
+    unique,
+    unique_consecutive,
     var,
 )
 from tinygrad_edu import composite as _C

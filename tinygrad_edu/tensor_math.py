@@ -491,6 +491,27 @@ class TensorMath:
              sorted: bool = True) -> Any:  # noqa: A002
         return C.topk(self, k, dim, largest, sorted)
 
+    # ---- order statistics and unique (built on argsort: see composite.median, .unique)
+    def median(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return C.median(self, dim, keepdim)
+
+    def nanmedian(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return C.nanmedian(self, dim, keepdim)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return C.kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+        return C.mode(self, dim, keepdim)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+               return_counts: bool = False, dim: Any = None) -> Any:
+        return C.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse: bool = False, return_counts: bool = False,
+                           dim: Any = None) -> Any:
+        return C.unique_consecutive(self, return_inverse, return_counts, dim)
+
     def any(self, dim: Any = None, keepdim: bool = False) -> Any:
         return C.any(self, dim, keepdim)
 
