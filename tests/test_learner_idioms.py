@@ -199,3 +199,38 @@ def test_hooks_and_non_leaf_grads():
         y.sum().backward()
     with pytest.raises(TypeError, match="must be tuple of ints"):
         tg.randint(0, 10)
+
+
+INVERSE_TRIG = {
+    "asin": lambda T, x: T.asin(x), "acos": lambda T, x: x.acos(),
+    "atan": lambda T, x: T.atan(x), "expm1": lambda T, x: T.expm1(x),
+    "atan2 by quadrant": lambda T, x: T.atan2(x, T.flip(x, [0]) - 0.25),
+    "arctan2 of a number": lambda T, x: T.arctan2(x, T.ones_like(x) * -1.0),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("name", list(INVERSE_TRIG))
+def test_inverse_trig_and_expm1_match_pytorch(name, device):
+    values = np.array([-0.9, -0.3, 0.0, 1e-9, 0.5, 0.99])
+    results = []
+    for T, where in ((tg, device), (torch, "cpu")):
+        x = T.tensor(values, requires_grad=True, device=where)
+        y = INVERSE_TRIG[name](T, x)
+        (y * T.tensor(values + 2.0, device=where)).sum().backward()
+        node = y.grad_fn.name() if T is tg else type(y.grad_fn).__name__
+        results.append((y.detach().cpu().numpy(), x.grad.cpu().numpy(), node))
+    assert np.allclose(results[0][0], results[1][0], rtol=1e-12, atol=1e-15), results
+    assert np.allclose(results[0][1], results[1][1], rtol=1e-10), results
+    assert results[0][2] == results[1][2]
+
+
+@needs_torch
+def test_inverse_trig_of_integers_and_outside_the_domain():
+    for name in ("asin", "acos", "atan", "expm1"):
+        ours, theirs = getattr(tg, name)(tg.tensor([0, 1, 2])), getattr(torch, name)(
+            torch.tensor([0, 1, 2]))
+        assert ours.dtype is tg.float32
+        assert np.allclose(ours.numpy(), theirs.numpy(), equal_nan=True), name
+    assert tg.atan2(tg.tensor([1]), tg.tensor([-1])).dtype is tg.float32

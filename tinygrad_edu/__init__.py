@@ -75,6 +75,7 @@ from tinygrad_edu.creation import (
     zeros_like,
 )
 from tinygrad_edu.composite import (
+    acos,
     add,
     addmm,
     all,  # noqa: A004
@@ -85,6 +86,9 @@ from tinygrad_edu.composite import (
     argmax,
     argmin,
     argsort,
+    asin,
+    atan,
+    atan2,
     bitwise_and,
     bitwise_left_shift,
     bitwise_not,
@@ -102,6 +106,7 @@ from tinygrad_edu.composite import (
     eq,
     equal,
     exp2,
+    expm1,
     floor,
     floor_divide,
     frac,
@@ -255,6 +260,7 @@ from tinygrad_edu.dtypes import finfo, iinfo  # noqa: E402
 from tinygrad_edu.formatting import set_printoptions  # noqa: E402
 
 moveaxis = movedim
+arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 
 __version__ = "0.1.0"
 

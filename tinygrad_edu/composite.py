@@ -742,6 +742,32 @@ def addmm(bias: Any, a: Any, b: Any, beta: Any = 1, alpha: Any = 1) -> Any:
     return add(bias if beta == 1 else mul(bias, beta), product)
 
 
+def atan2(a: Any, b: Any) -> Any:
+    """atan2(a, b): the angle of the point (x = b, y = a), in [-pi, pi], quadrant and all
+    (atan(a / b) alone cannot tell (1, 1) from (-1, -1)); integers are made float first"""
+    a, b, dtype = promote(a, b)
+    if not dtype.is_floating_point:
+        dtype = dtypes.get_default_dtype()
+        a, b = a.to(dtype), b.to(dtype)
+    return F.Atan2.apply(a, b, dtype=dtype)
+
+
+def asin(x: Any) -> Any:
+    return F.Asin.apply(x)
+
+
+def acos(x: Any) -> Any:
+    return F.Acos.apply(x)
+
+
+def atan(x: Any) -> Any:
+    return F.Atan.apply(x)
+
+
+def expm1(x: Any) -> Any:
+    return F.Expm1.apply(x)
+
+
 def exp2(x: Any) -> Any:
     """2 ** x"""
     if not x.dtype.is_floating_point:
@@ -1094,7 +1120,8 @@ def _order_operand(x: Any, dim: Any, name: str) -> int:
     """The axis of x that an order statistic reduces, checked as PyTorch checks it."""
     if x.dtype is dtypes.bool_ and name != "mode":  # PyTorch's kernel names
         kernel = "kthvalue_cpu" if name == "kthvalue" else "median_out"
-        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+        # PyTorch raises NotImplementedError; we a RuntimeError (its base) with its message
+        raise RuntimeError(f"\"{kernel}\" not implemented for 'Bool'")
     axis = tensor_module._axis(dim, x.ndim)
     if x.ndim and x._shape[axis] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
@@ -1146,7 +1173,7 @@ def _median_along(x: Any, dim: Any, keepdim: bool, ignore_nan: bool) -> Any:
 def _median_all(x: Any, ignore_nan: bool) -> Any:
     node = "NanmedianBackward0" if ignore_nan else "MedianBackward0"
     if x.dtype is dtypes.bool_:
-        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
+        raise RuntimeError("\"median_cpu\" not implemented for 'Bool'")  # as above
     if x.numel() == 0:  # PyTorch: nan (of x's dtype)
         return dispatch.full_like(x, (), math.nan, x.dtype)
     flat = reshape(x, (-1,))
@@ -1293,7 +1320,8 @@ def unique(x: Any, sorted: bool = True, return_inverse: bool = False,  # noqa: A
     Runs on x's device: a stable argsort, comparisons, cumsum, gather; the boolean-mask
     selection of the run starts reads their count to the host (the output's size)."""
     if dim is not None:
-        raise NotImplementedError("unique(dim=...) is not supported here; only dim=None")
+        raise TypeError("unique(dim=...) is not supported by tinygrad_edu: only dim=None (the "
+                        "unique elements of the flattened tensor)")
     with autograd.no_grad():
         flat = reshape(x.detach(), (-1,))
         if flat.numel() == 0:
@@ -1309,8 +1337,8 @@ def unique_consecutive(x: Any, return_inverse: bool = False, return_counts: bool
     flattened x (nan never equals nan); inverse and counts as unique's. dim is not
     supported (only dim=None). No gradient. Runs as unique does, without the argsort."""
     if dim is not None:
-        raise NotImplementedError("unique_consecutive(dim=...) is not supported here; only "
-                                  "dim=None")
+        raise TypeError("unique_consecutive(dim=...) is not supported by tinygrad_edu: only "
+                        "dim=None")
     with autograd.no_grad():
         return _unique_from_runs(x, reshape(x.detach(), (-1,)), None, return_inverse,
                                  return_counts)

@@ -368,6 +368,23 @@ class TensorMath:
     def erf(self) -> Any:
         return F.Erf.apply(self)
 
+    def asin(self) -> Any:
+        return F.Asin.apply(self)
+
+    def acos(self) -> Any:
+        return F.Acos.apply(self)
+
+    def atan(self) -> Any:
+        return F.Atan.apply(self)
+
+    def expm1(self) -> Any:
+        return F.Expm1.apply(self)
+
+    def atan2(self, other: Any) -> Any:
+        return C.atan2(self, other)
+
+    arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+
     def sigmoid(self) -> Any:
         return F.Sigmoid.apply(self)
 
@@ -762,7 +779,8 @@ def _in_place(name: str) -> Any:
 
 
 # the in-place forms that are one line each: x.sigmoid_() is x.sigmoid() written into x
-for _name in ("abs", "sqrt", "rsqrt", "log", "log1p", "log2", "log10", "sin", "cos", "tan",
+for _name in ("asin", "acos", "atan", "expm1", "atan2", "abs", "sqrt", "rsqrt", "log", "log1p",
+              "log2", "log10", "sin", "cos", "tan",
               "tanh", "sigmoid", "reciprocal", "floor", "ceil", "round", "trunc", "frac",
               "sign", "square", "exp2", "erf", "tril", "triu", "lerp", "addmm", "clamp_min",
               "clamp_max"):
