@@ -46,6 +46,7 @@ IDIOMS = {
                                   T.ones(3, 2, device=d), beta=0.5, alpha=2),
     "clamp_min, clamp_max": lambda T, d: T.tensor([-1.0, 2.0], device=d).clamp_min(0)
     + T.tensor([-1.0, 2.0], device=d).clamp_max(1),
+    "x.type(torch.LongTensor)": lambda T, d: T.tensor([1.5, -2.5]).type(T.LongTensor),
     "type_as": lambda T, d: T.tensor([1, 2], device=d).type_as(T.ones(1, device=d)),
     "randn(size=()).shape (d2l)": lambda T, d: T.randn(size=(), device=d).shape,
     "zeros(size=(2, 3))": lambda T, d: T.zeros(size=(2, 3), device=d),

@@ -304,6 +304,8 @@ class Tensor(TensorMath):
                 raise ValueError(f"invalid type: '{dtype}'")
             device = "cuda" if dtype.startswith("torch.cuda.") else "cpu"
             return self.to(device=device, dtype=dtypes.to_dtype(by_name[kind]))
+        if isinstance(getattr(dtype, "dtype", None), dtypes.dtype) and isinstance(dtype, type):
+            return self.to(dtype.dtype)  # a legacy class: x.type(torch.LongTensor)
         if dtype is not None:
             return self.to(dtype)
         prefix = "torch.cuda." if self.is_cuda else "torch."
