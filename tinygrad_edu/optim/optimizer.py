@@ -10,9 +10,12 @@
                   be saved, and loaded into an optimizer over other tensors of the same shapes
 
 How a subclass's `step` updates a parameter: the algorithm reads as plain math in its
-docstring, but the update runs as ONE fused kernel per parameter on the parameter's device
-(`backend.adam_update(...)`, kernels/cpu/optim.py), which reads and writes each element
-once. `fused_update` below hands that kernel flat buffers and bumps the version counters.
+docstring. SGD, Adam/AdamW, RMSprop and Adagrad run it as ONE fused kernel per parameter on
+the parameter's device (`backend.adam_update(...)`, kernels/cpu/optim.py), which reads and
+writes each element once; `fused_update` below hands that kernel flat buffers and bumps the
+version counters. Adamax, NAdam, RAdam and Adadelta write the same kind of update with
+Tensor ops in place (tensor_update.py): several kernels per parameter, the formula visible
+line by line.
 """
 
 from __future__ import annotations
