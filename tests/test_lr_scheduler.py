@@ -492,3 +492,14 @@ def test_new_schedulers_errors_equal_pytorchs(torch: object, case: int) -> None:
             build(lib.optim.lr_scheduler, make_optimizer(lib))
         raised.append((error.type, str(error.value)))
     assert raised[0] == raised[1], name
+
+
+def test_step_with_an_epoch_warns_as_pytorch() -> None:
+    """step(epoch) still jumps (closed form) but warns that the argument is deprecated."""
+    param = tg.ones(1, requires_grad=True)
+    optimizer = tg.optim.SGD([param], lr=1.0)
+    scheduler = tg.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
+    optimizer.step()
+    with pytest.warns(UserWarning, match="The epoch parameter in `scheduler.step\\(\\)` was not"):
+        scheduler.step(4)
+    assert scheduler.get_last_lr() == [0.25]

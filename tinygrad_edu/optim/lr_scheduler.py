@@ -44,6 +44,14 @@ __all__ = [
 ]
 
 
+# PyTorch's words when step(epoch) is given an epoch (the closed form is used then)
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated "
+    "where possible. Please use `scheduler.step()` to step the scheduler. During the "
+    "deprecation, if epoch is different from None, the closed form is used instead of the new "
+    "chainable form, where available.")
+
+
 def _track_optimizer_steps(optimizer: Optimizer) -> None:
     """Wrap optimizer.step so the scheduler can warn when it is stepped first (PyTorch)."""
     if getattr(optimizer.step, "_wrapped_by_lr_sched", False):
@@ -140,6 +148,8 @@ class LRScheduler:
                           "`lr_scheduler.step()`, or the first value of the schedule is "
                           "skipped.", UserWarning, stacklevel=2)
         self._step_count += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self._update_lr(epoch)
 
     def _update_lr(self, epoch: int | None = None) -> None:
