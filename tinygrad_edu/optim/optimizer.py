@@ -211,6 +211,20 @@ def _state_value(param: Tensor, name: str, value: Any) -> Any:
     return dispatch.contiguous(value.detach().to(param.device), dtype)
 
 
+def check_adam_arguments(lr: float, eps: float, betas: tuple, weight_decay: float) -> None:
+    """PyTorch's checks (and messages, in its order) of the Adam family's arguments."""
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
 # ---------------------------------------------------------------------------- step helpers
 
 

@@ -7,7 +7,14 @@ from typing import Any
 
 from tinygrad_edu import creation
 from tinygrad_edu.autograd import no_grad
-from tinygrad_edu.optim.optimizer import Optimizer, Params, advance, evaluate, new_step_count
+from tinygrad_edu.optim.optimizer import (
+    Optimizer,
+    Params,
+    advance,
+    check_adam_arguments,
+    evaluate,
+    new_step_count,
+)
 from tinygrad_edu.optim.tensor_update import addcmul_, check_unsupported, lerp_, signed_gradient
 
 
@@ -45,16 +52,7 @@ class RAdam(Optimizer):
                  weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
                  foreach: bool | None = None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_adam_arguments(lr, eps, betas, weight_decay)
         check_unsupported(capturable, differentiable)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "maximize": maximize, "foreach": foreach, "capturable": capturable,
