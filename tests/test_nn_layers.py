@@ -193,7 +193,8 @@ def test_conv1d_gradcheck():
 def test_nn_primitives_are_pinned_and_named_as_pytorch():
     from tinygrad_edu.autograd import Function
     from tinygrad_edu.nn import functions_nn
-    assert functions_nn.NN_PRIMITIVES == ("Convolution", "MaxPool2DWithIndices")
+    assert functions_nn.NN_PRIMITIVES == ("Convolution", "ConvolutionTranspose",
+                                          "MaxPool2DWithIndices")
     for name in functions_nn.NN_PRIMITIVES:
         assert issubclass(getattr(functions_nn, name), Function)
     x = tg.randn(1, 1, 4, 4, requires_grad=True)

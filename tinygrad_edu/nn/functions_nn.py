@@ -6,18 +6,24 @@ composed version (gather every window, multiply, sum) is many times slower and u
 proportional to the kernel size; the backend does them in one pass (kernels/cpu/conv.py).
 
     Convolution            out = conv2d(x, weight) + bias     (bias optional)
+    ConvolutionTranspose   out = conv2d's transpose (adjoint in x) applied to x, + bias
     MaxPool2DWithIndices   out = max over each window of x    (positions kept for backward)
 
-Both work on 4-d (N, C, H, W) tensors; 1-d layers reshape to H = 1 first.
+All work on 4-d (N, C, H, W) tensors; 1-d layers reshape to H = 1 first.
+ConvolutionTranspose needs no kernel of its own: the transposed convolution is exactly what
+conv2d's input gradient computes, so the three conv2d methods of the backend serve both
+primitives, with the roles of forward and backward exchanged.
 """
 
 from typing import Any
 
+from kernels import ops
+from kernels.strided import Strided
 from tinygrad_edu import dispatch, dtypes
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.tensor import Tensor
 
-NN_PRIMITIVES = ("Convolution", "MaxPool2DWithIndices")
+NN_PRIMITIVES = ("Convolution", "ConvolutionTranspose", "MaxPool2DWithIndices")
 
 
 def _wrap(buffer: Any, shape: tuple, like: Any, dtype: Any = None) -> Any:
@@ -63,6 +69,66 @@ class Convolution(Function):
             grad_weight = _wrap(buffer, weight._shape, grad)
         if ctx.has_bias and needs[2]:
             grad_bias = _wrap(backend.conv2d_grad_bias(grad._strided()), weight._shape[:1],
+                              grad)
+        return grad_x, grad_weight, grad_bias
+
+
+class ConvolutionTranspose(Function):
+    """The transpose of Convolution (a "deconvolution"): every input pixel spreads a weighted
+    copy of the kernel into the output. With x (N, Cin, H, W), weight (Cin, Cout / groups,
+    KH, KW) and out (N, Cout, OH, OW), for each n, input channel ci, tap (p, q) and input
+    position (i, j):
+
+        out[n, g*Cg + c, ih, iw] += weight[ci, c, p, q] * x[n, ci, i, j],
+        ih = i*stride - padding + p*dilation (likewise iw), g = ci's group, Cg = Cout/groups
+
+    (taps outside out dropped), then out[n, o] += bias[o]. That is conv2d_grad_input with
+    x in the place of conv2d's output gradient, so backward is conv2d's forward and weight
+    gradient with x and grad exchanged:
+
+    grad_x      = conv2d(grad, weight)                                    (backend.conv2d)
+    grad_weight = sum over n, i, j of x[n, ci, i, j] * grad[n, ., ih, iw] (conv2d_grad_weight
+                  with grad as conv2d's input and x as its output gradient)
+    grad_bias   = sum over n, ih, iw of grad[n, o, ih, iw]                (conv2d_grad_bias)
+
+    out_size (OH, OW) is given by the caller (output_padding and output_size only change it).
+    """
+
+    label = "ConvolutionBackward0"  # PyTorch names both directions so
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, weight: Any, bias: Any, stride: tuple, padding: tuple,
+                dilation: tuple, groups: int, out_size: tuple) -> Any:
+        ctx.save_for_backward(x, weight)
+        ctx.geometry = (stride, padding, dilation, groups)
+        ctx.has_bias = bias is not None
+        backend = x._storage.backend
+        shape = (x._shape[0], weight._shape[1] * groups) + tuple(out_size)
+        buffer = backend.conv2d_grad_input(x._strided(), weight._strided(), shape,
+                                           *ctx.geometry)
+        out = _wrap(buffer, shape, x)
+        if bias is not None:  # out[n, o, :, :] += bias[o], in place (bias viewed (1, O, 1, 1))
+            along_channels = Strided(bias._storage.buffer, (1, shape[1], 1, 1),
+                                     (0, bias._strides[0], 0, 0), bias._offset)
+            backend.zip(ops.ADD, out._strided(), along_channels, out._strided())
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad: Any) -> tuple:
+        x, weight = ctx.saved_tensors
+        backend = grad._storage.backend
+        needs = ctx.needs_input_grad  # one flag per tensor input (no bias: two flags)
+        grad_x = grad_weight = grad_bias = None
+        if needs[0]:
+            buffer = backend.conv2d(grad._strided(), weight._strided(), None, *ctx.geometry,
+                                    x._shape[2:])
+            grad_x = _wrap(buffer, x._shape, grad)
+        if needs[1]:
+            buffer = backend.conv2d_grad_weight(grad._strided(), x._strided(), weight._shape,
+                                                *ctx.geometry)
+            grad_weight = _wrap(buffer, weight._shape, grad)
+        if ctx.has_bias and needs[2]:
+            grad_bias = _wrap(backend.conv2d_grad_bias(grad._strided()), grad._shape[1:2],
                               grad)
         return grad_x, grad_weight, grad_bias
 

@@ -8,8 +8,12 @@
 """
 
 from tinygrad_edu.nn.functional.activation import (
+    celu,
+    celu_,
     elu,
     gelu,
+    glu,
+    hardshrink,
     hardsigmoid,
     hardswish,
     hardtanh,
@@ -21,13 +25,20 @@ from tinygrad_edu.nn.functional.activation import (
     relu,
     relu6,
     relu_,
+    rrelu,
+    rrelu_,
     selu,
     sigmoid,
     silu,
     softmax,
     softmin,
     softplus,
+    softshrink,
+    softsign,
     tanh,
+    tanhshrink,
+    threshold,
+    threshold_,
 )
 from tinygrad_edu.nn.functional.attention import (
     multi_head_attention_forward,
@@ -36,12 +47,20 @@ from tinygrad_edu.nn.functional.attention import (
 from tinygrad_edu.nn.functional.conv import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
     avg_pool1d,
     avg_pool2d,
     conv1d,
     conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    fold,
     max_pool1d,
     max_pool2d,
+    pixel_shuffle,
+    pixel_unshuffle,
+    unfold,
 )
 from tinygrad_edu.nn.functional.distance import cosine_similarity, pairwise_distance
 from tinygrad_edu.nn.functional.layers import (
@@ -51,20 +70,33 @@ from tinygrad_edu.nn.functional.layers import (
     dropout2d,
     embedding,
     group_norm,
+    instance_norm,
     layer_norm,
     linear,
+    local_response_norm,
     normalize,
+    rms_norm,
 )
 from tinygrad_edu.nn.functional.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
     cross_entropy,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
     huber_loss,
     kl_div,
     l1_loss,
+    margin_ranking_loss,
     mse_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
     nll_loss,
+    poisson_nll_loss,
     smooth_l1_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
 )
 from tinygrad_edu.nn.functional.shape import interpolate, one_hot, pad
 
@@ -78,4 +110,12 @@ __all__ = [
     "normalize", "one_hot", "pad", "pairwise_distance", "prelu", "relu", "relu6", "relu_",
     "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax",
     "softmin", "softplus", "tanh",
+    "celu", "celu_", "glu", "hardshrink", "rrelu", "rrelu_", "softshrink", "softsign",
+    "tanhshrink", "threshold", "threshold_",
+    "instance_norm", "local_response_norm", "rms_norm",
+    "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "margin_ranking_loss",
+    "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss",
+    "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss",
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "conv_transpose1d", "conv_transpose2d", "fold",
+    "pixel_shuffle", "pixel_unshuffle", "unfold",
 ]

@@ -9,9 +9,12 @@ import math
 import warnings
 from typing import Any
 
-from tinygrad_edu import autograd, dtypes
+import numpy as np
+
+from tinygrad_edu import autograd, creation, dtypes
 from tinygrad_edu import composite as C
 from tinygrad_edu import functions as F
+from tinygrad_edu.movement import _to_device
 from tinygrad_edu.tensor import Tensor
 
 
@@ -207,3 +210,109 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     0 at -3 and 1 at 3, as PyTorch's)"""
     return _inplace(input, lambda x: C.where(x <= -3.0, 0.0, C.where(
         x >= 3.0, x, C.div(C.mul(x, C.add(x, 3.0)), 6.0))), inplace, "HardswishBackward0")
+
+
+# ---------------------------------------------------------------------------- more activations
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: a * sigmoid(b), with a, b the two halves of input along dim."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    axis = dim + input.ndim if dim < 0 else dim
+    if input.shape[axis] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size "
+                           f"{input.shape[axis]}")
+    first, second = input.chunk(2, axis)
+    return autograd.named(C.mul(first, F.Sigmoid.apply(second)), "GluBackward0")
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)): an ELU whose slope at 0 is 1 for
+    every alpha (PyTorch computes it as elu with input scale 1 / alpha, as here)."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+
+    def compute(x: Tensor) -> Tensor:
+        scaled = C.mul(C.clamp(x, max=0.0), 1.0 / alpha)  # exp of x <= 0 only: no overflow
+        return C.where(x > 0, x, C.mul(C.sub(F.Exp.apply(scaled), 1.0), alpha))
+
+    return _inplace(input, compute, inplace, "CeluBackward0", "CeluBackward1")
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)"""
+    return C.div(input, C.add(F.Abs.apply(input), 1.0))
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)"""
+    return C.sub(input, F.Tanh.apply(input))
+
+
+def _threshold(input: Tensor, threshold: float, value: float,
+               inplace: bool = False) -> Tensor:
+    """x where x > threshold, else value (gradient 0 there). Named _threshold, as in
+    PyTorch, because its argument `threshold` hides the function's own name."""
+    def compute(x: Tensor) -> Tensor:
+        fill = value if x.dtype.is_floating_point else C.scalar_tensor(int(value), x.dtype, x)
+        return C.where(x > threshold, x, fill)
+
+    return _inplace(input, compute, inplace, "ThresholdBackward0", "ThresholdBackward1")
+
+
+threshold = _threshold
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _threshold(input, threshold, value, inplace=True)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0 (also at |x| = lambd, with gradient 0 there)."""
+    inside = C.logical_and(input >= -lambd, input <= lambd)
+    return autograd.named(C.where(inside, 0.0, input), "HardshrinkBackward0")
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd above lambd, x + lambd below -lambd, 0 between (gradient 0 at +-lambd)."""
+    if lambd < 0:
+        largest = np.finfo(input.dtype.numpy).max if input.dtype.is_floating_point else 0
+        raise RuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype "
+                           f"{dtypes.scalar_type_name(input.dtype)}, but found {lambd:g}")
+    shrunk = C.where(input > lambd, C.sub(input, lambd),
+                     C.where(input < -lambd, C.add(input, lambd), 0.0))
+    return autograd.named(shrunk, "SoftshrinkBackward0")
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+          training: bool = False, inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: x if x > 0 else a * x.
+
+    Evaluation: a = (lower + upper) / 2 for every element (a leaky_relu).
+    Training: a ~ Uniform(lower, upper), drawn afresh for every element and call.
+    PyTorch draws the slopes from its own generator; we draw them, one per element (positive
+    ones too, unused), from NumPy's generator behind tinygrad_edu.manual_seed: the same
+    distribution, not the same numbers as PyTorch's for one seed.
+    """
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+
+    def compute(x: Tensor) -> Tensor:
+        if not training:
+            return C.where(x > 0, x, C.mul(x, (lower + upper) / 2))
+        draws = creation._rng(None).uniform(lower, upper, tuple(x.shape))
+        slopes = _to_device(draws.astype(x.dtype.numpy), x)
+        return C.where(x > 0, x, C.mul(x, slopes))
+
+    return _inplace(input, compute, inplace, "RreluWithNoiseBackward0",
+                    "RreluWithNoiseBackward1")
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    return rrelu(input, lower, upper, training, inplace=True)

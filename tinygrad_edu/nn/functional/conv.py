@@ -1,9 +1,13 @@
-"""Convolution and pooling: conv1d/2d, max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d.
+"""Convolution and pooling: conv1d/2d, conv_transpose1d/2d, max_pool1d/2d, avg_pool1d/2d,
+adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d; unfold/fold (im2col and col2im) and
+pixel_shuffle/pixel_unshuffle.
 
-Only two of these are primitives (nn/functions_nn.py): `Convolution` and
-`MaxPool2DWithIndices`. The 1-d forms view (N, C, L) as (N, C, 1, L). Average pooling is a
-convolution of each channel with a kernel of ones, divided by the window sizes; adaptive
-average pooling is two matrix products with constant averaging matrices (one per axis).
+Only three of these are primitives (nn/functions_nn.py): `Convolution`,
+`ConvolutionTranspose` and `MaxPool2DWithIndices`. The 1-d forms view (N, C, L) as
+(N, C, 1, L). Average pooling is a convolution of each channel with a kernel of ones, divided
+by the window sizes; adaptive average pooling is two matrix products with constant averaging
+matrices (one per axis). Adaptive max pooling, unfold and fold pick elements by constant
+tables of positions (index_select, index_add); pixel (un)shuffle is a reshape and a permute.
 
 Output size along an axis, for input size n, kernel k, stride s, padding p, dilation d:
     floor((n + 2p - d(k - 1) - 1) / s) + 1        (ceil instead of floor with ceil_mode)
@@ -15,10 +19,15 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu import autograd, creation, dispatch, dtypes
 from tinygrad_edu import composite as C
-from tinygrad_edu import dispatch
 from tinygrad_edu.movement import _to_device
-from tinygrad_edu.nn.functions_nn import Convolution, MaxPool2DWithIndices
+from tinygrad_edu.nn.functional.shape import pad
+from tinygrad_edu.nn.functions_nn import (
+    Convolution,
+    ConvolutionTranspose,
+    MaxPool2DWithIndices,
+)
 from tinygrad_edu.tensor import Tensor
 
 
@@ -39,21 +48,23 @@ def _ntuple(value: Any, n: int, name: str = "value", op: str = "") -> tuple:
 _constants: dict = {}
 
 
-def _constant(key: tuple, like: Tensor, make: Any) -> Tensor:
-    """A host-computed constant array (make()) as a tensor on like's device, cached."""
-    full_key = key + (like.dtype.name, str(like.device))
+def _constant(key: tuple, like: Tensor, make: Any, dtype: Any = None) -> Tensor:
+    """A host-computed constant array (make()) as a tensor on like's device, cached; of
+    like's dtype unless dtype is given."""
+    dtype = dtype or like.dtype
+    full_key = key + (dtype.name, str(like.device))
     tensor = _constants.get(full_key)
     if tensor is None:
-        tensor = _to_device(np.ascontiguousarray(make(), dtype=like.dtype.numpy), like)
+        tensor = _to_device(np.ascontiguousarray(make(), dtype=dtype.numpy), like)
         if len(_constants) < 512:
             _constants[full_key] = tensor
     return tensor
 
 
-def _check_float(name: str, *tensors: Tensor) -> None:
+def _check_float(name: str, *tensors: Tensor, error: type = RuntimeError) -> None:
     for tensor in tensors:
         if not tensor.dtype.is_floating_point:
-            raise RuntimeError(f"\"{name}\" not implemented for '{tensor.type()[6:-6]}'")
+            raise error(f"\"{name}\" not implemented for '{tensor.type()[6:-6]}'")
 
 
 # ---------------------------------------------------------------------------- convolution
@@ -140,6 +151,112 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """(N, C, H, W) * (O, C/groups, KH, KW) -> (N, O, H_out, W_out), + bias[o]."""
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def _check_window(name: str, stride: tuple, padding: tuple, dilation: tuple) -> None:
+    """PyTorch's errors for a stride or dilation below 1 or a negative padding."""
+    if any(s <= 0 for s in stride):
+        raise RuntimeError(f"{name}: non-positive stride is not supported, got stride="
+                           f"{list(stride)}")
+    if any(p < 0 for p in padding):
+        raise RuntimeError(f"{name}: negative padding is not supported, got padding="
+                           f"{list(padding)}")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"{name}: dilation should be greater than zero, but got dilation="
+                           f"{list(dilation)}")
+
+
+def _conv_transpose(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
+                    padding: Any, output_padding: Any, groups: int, dilation: Any, dims: int,
+                    name: str) -> Tensor:
+    """conv_transpose1d / 2d: check, then the ConvolutionTranspose primitive on 4-d views."""
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    if weight.ndim != dims + 2:
+        raise RuntimeError(f"{name}: expected a {dims + 2}-d weight (in_channels, out_channels "
+                           f"/ groups, *kernel_size), but got weight of size "
+                           f"{list(weight.shape)}")
+    for argument, value in (("padding", padding), ("output_padding", output_padding)):
+        if isinstance(value, str):
+            raise TypeError(f"{name}(): argument '{argument}' must be tuple of ints, not str "
+                            "(transposed convolutions take no 'same' or 'valid')")
+    unbatched = input.ndim == dims + 1
+    x = input.unsqueeze(0) if unbatched else input
+    stride, padding, dilation = (_ntuple(stride, dims, "stride"),
+                                 _ntuple(padding, dims, "padding"),
+                                 _ntuple(dilation, dims, "dilation"))
+    output_padding = _ntuple(output_padding, dims, "output_padding")
+    _check_window(name, stride, padding, dilation)
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    in_channels, out_channels = weight.shape[0], weight.shape[1] * groups
+    if in_channels % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size {list(weight.shape)} "
+                           "instead")
+    if x.shape[1] != in_channels:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+                           f"input{list(x.shape)} to have {in_channels} channels, but got "
+                           f"{x.shape[1]} channels instead")
+    if any(o < 0 or (o >= s and o >= d) for o, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError(f"output padding must be smaller than either stride or dilation, "
+                           f"but got output_padding={list(output_padding)}, stride="
+                           f"{list(stride)}, dilation={list(dilation)}")
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+                           f"bias to be 1-dimensional with {out_channels} elements, but got "
+                           f"bias of size {list(bias.shape)} instead")
+    kernel = tuple(weight.shape[2:])
+    sizes = tuple(x.shape[2:])
+    out_size = tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 + o for n, s, p, d, k, o in
+                     zip(sizes, stride, padding, dilation, kernel, output_padding))
+    if any(o <= 0 for o in out_size):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, sizes))}). "
+                           f"Calculated output size per channel: "
+                           f"({' x '.join(map(str, out_size))}). Output size is too small")
+    if x.dtype is not weight.dtype:
+        raise RuntimeError(f"expected scalar type {weight.type()[6:-6]} but found "
+                           f"{x.type()[6:-6]} (input {x.dtype} and weight {weight.dtype} "
+                           "must match)")
+    # PyTorch (CPU) also accepts a bias of another float dtype here (and casts it); we ask
+    # for one dtype, as conv2d does
+    if bias is not None and bias.dtype is not x.dtype:
+        raise RuntimeError(f"Input type ({x.dtype}) and bias type ({bias.dtype}) should be "
+                           "the same")
+    _check_float(name, x)  # PyTorch (CPU) also computes integer transposed convolutions
+    dispatch.same_device(name, x, weight, *([] if bias is None else [bias]))
+    if dims == 1:  # (N, C, L) -> (N, C, 1, L)
+        x, weight = x.unsqueeze(2), weight.unsqueeze(2)
+        stride, padding, dilation, out_size = ((1,) + stride, (0,) + padding,
+                                               (1,) + dilation, (1,) + out_size)
+    out = ConvolutionTranspose.apply(x, weight, bias, stride=stride, padding=padding,
+                                     dilation=dilation, groups=groups, out_size=out_size)
+    if dims == 1:
+        out = out.squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """(N, C_in, L) * (C_in, C_out/groups, K) -> (N, C_out, L_out), the transpose of conv1d:
+    L_out = (L - 1)*stride - 2*padding + dilation*(K - 1) + 1 + output_padding."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 1, "conv_transpose1d")
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """(N, C_in, H, W) * (C_in, C_out/groups, KH, KW) -> (N, C_out, H_out, W_out), the
+    transpose of conv2d (its input gradient), + bias[o]; per axis
+    H_out = (H - 1)*stride - 2*padding + dilation*(KH - 1) + 1 + output_padding.
+    output_padding only lengthens the output (by rows no input reaches: they hold bias) and
+    must be smaller than stride or dilation. Note the argument order: groups before
+    dilation, as in PyTorch."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 2, "conv_transpose2d")
 
 
 # ---------------------------------------------------------------------------- pooling
@@ -330,3 +447,259 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     along_w = _average_last_axis(input, out_w)
     along_h = _average_last_axis(along_w.transpose(-2, -1), out_h)
     return along_h.transpose(-2, -1)
+
+
+@lru_cache(maxsize=256)
+def _adaptive_windows(size: int, out: int) -> np.ndarray:
+    """An (out, K) table: row i lists the positions of window i, floor(i*size/out) up to
+    ceil((i+1)*size/out) - 1, K the longest window's length. A shorter window repeats its
+    last position: a repeat never changes the max, and it comes after the original, so the
+    first maximum still wins."""
+    starts = [(i * size) // out for i in range(out)]
+    ends = [-((-(i + 1) * size) // out) for i in range(out)]
+    longest = max((end - start for start, end in zip(starts, ends)), default=1)
+    rows = [[min(start + t, end - 1) for t in range(longest)] for start, end in zip(starts, ends)]
+    return np.array(rows, dtype=np.int64).reshape(out, longest)
+
+
+def _adaptive_positions(height: int, width: int, out_h: int, out_w: int) -> np.ndarray:
+    """(OH, OW, KH*KW): the element numbers row*W + column of each 2-d window, row-major."""
+    rows, cols = _adaptive_windows(height, out_h), _adaptive_windows(width, out_w)
+    table = rows[:, None, :, None] * width + cols[None, :, None, :]  # (OH, OW, KH, KW)
+    return table.reshape(out_h, out_w, rows.shape[1] * cols.shape[1])
+
+
+def _adaptive_output_size(output_size: Any, sizes: Sequence[int], name: str) -> tuple:
+    """output_size as one int per axis; in 2-d, None keeps that axis' size (PyTorch's rule)."""
+    dims = len(sizes)
+    items = (output_size,) if isinstance(output_size, (int, np.integer)) or \
+        output_size is None else tuple(output_size)
+    allowed = (int, np.integer) if dims == 1 else (int, np.integer, type(None))
+    if not all(isinstance(o, allowed) for o in items):
+        raise TypeError(f"{name}(): argument 'output_size' must be "
+                        f"{'an int' if dims == 1 else 'an int or a pair of int or None'}, "
+                        f"but got {output_size!r}")
+    if len(items) not in (1, dims):
+        raise RuntimeError(f"{name}(): output_size must have {dims} element(s), but got "
+                           f"{len(items)}: {output_size!r}")
+    result = _adaptive_sizes(items * dims if len(items) == 1 else items, sizes)
+    if any(o < 0 for o in result):
+        raise RuntimeError(f"{name}(): output_size must be non-negative, but got "
+                           f"{list(result)}")
+    return result
+
+
+def _adaptive_max(input: Tensor, output_size: Any, return_indices: bool, dims: int,
+                  name: str) -> Any:
+    """Check, then: gather every window of the (H*W) plane into a last axis of K elements
+    (one index_select with a constant table), max over it; indices = the table at argmax."""
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"{name}(): Expected {dims + 1}D or {dims + 2}D tensor, but got: "
+                           f"{list(input.shape)}")
+    sizes = _adaptive_output_size(output_size, input.shape[-dims:], name)
+    for axis in range(input.ndim - dims - 1, input.ndim):  # C and the spatial dims
+        if input.shape[axis] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(input.shape)} with "
+                               f"dimension {axis} being empty")
+    _check_float(name, input, error=NotImplementedError)
+    x = _as_4d(input, dims)  # (N, C, H, W)
+    n, c, height, width = x.shape
+    out_h, out_w = (1,) + sizes if dims == 1 else sizes
+    table = _constant(("adaptive_max", height, width, out_h, out_w), x,
+                      lambda: _adaptive_positions(height, width, out_h, out_w), dtypes.int64)
+    picked = x.reshape(n, c, height * width).index_select(2, table.reshape(-1))
+    values, chosen = picked.view(n, c, out_h, out_w, table.shape[-1]).max(-1)
+    out = _from_4d(values, input, dims)
+    if dims == 2:  # PyTorch's 1-d form ends in a squeeze, as ours
+        out = autograd.named(out, "AdaptiveMaxPool2DBackward0")
+    if not return_indices:
+        return out
+    indices = table.expand(n, c, out_h, out_w, table.shape[-1]).gather(-1, chosen.unsqueeze(-1))
+    return out, _from_4d(indices.squeeze(-1), input, dims)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """(N, C, L) -> (N, C, o): out[n, c, i] = max of x[n, c, floor(iL/o) : ceil((i+1)L/o)].
+    The gradient goes to the first maximum of each window (overlapping windows add up), as
+    in PyTorch. PyTorch: where a window holds several nan, its index is the last of them;
+    ours is the first (values and the other indices agree)."""
+    return _adaptive_max(input, output_size, return_indices, 1, "adaptive_max_pool1d")
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """(N, C, H, W) -> (N, C, OH, OW): the max over window (i, j), rows
+    [floor(iH/OH), ceil((i+1)H/OH)) times columns [floor(jW/OW), ceil((j+1)W/OW)); indices
+    are row*W + column within each (H, W) plane. Ties and nan as adaptive_max_pool1d."""
+    return _adaptive_max(input, output_size, return_indices, 2, "adaptive_max_pool2d")
+
+
+# ---------------------------------------------------------------------------- unfold and fold
+# unfold (im2col) copies every kernel-sized block of x into a column; fold (col2im) adds the
+# columns back into their blocks. Both use one constant table of positions in the padded
+# (Hp, Wp) plane, for tap (p, q) of block (i, j):
+#     position[p, q, i, j] = (i*sh + p*dh) * Wp + (j*sw + q*dw)
+# unfold is index_select at these positions, fold is index_add at the same positions, so
+# fold is exactly unfold's adjoint (its gradient), and each one's backward is the other.
+
+
+def _pair_of(value: Any, what: str) -> tuple:
+    """An int or a pair of ints, as a pair (PyTorch's error for other lengths)."""
+    items = (int(value),) * 2 if isinstance(value, (int, np.integer)) else \
+        tuple(int(v) for v in value)
+    if len(items) != 2:
+        raise RuntimeError(f"It is expected {what} equals to 2, but got size {len(items)}")
+    return items
+
+
+def _block_geometry(kernel_size: Any, dilation: Any, padding: Any, stride: Any) -> tuple:
+    kernel, dilation, padding, stride = (_pair_of(kernel_size, "kernel_size"),
+                                         _pair_of(dilation, "dilation"),
+                                         _pair_of(padding, "padding"),
+                                         _pair_of(stride, "stride"))
+    for what, pair, low in (("kernel size", kernel, 1), ("stride", stride, 1),
+                            ("dilation", dilation, 1), ("padding", padding, 0)):
+        if pair[0] < low or pair[1] < low:
+            condition = "non-negative" if low == 0 else "greater than zero"
+            raise RuntimeError(f"{what} should be {condition}, but got {what}={list(pair)}")
+    return kernel, dilation, padding, stride
+
+
+def _blocks(size: int, kernel: int, dilation: int, padding: int, stride: int) -> int:
+    """How many blocks fit along one axis: floor((n + 2p - d(k - 1) - 1) / s) + 1."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _block_positions(padded: tuple, kernel: tuple, dilation: tuple, stride: tuple,
+                     blocks: tuple) -> np.ndarray:
+    """The flat (KH*KW*L,) table of positions above, in the order (p, q, i, j)."""
+    (kh, kw), (dh, dw), (sh, sw), (bh, bw) = kernel, dilation, stride, blocks
+    rows = np.arange(bh)[None, :] * sh + np.arange(kh)[:, None] * dh  # (KH, BH)
+    cols = np.arange(bw)[None, :] * sw + np.arange(kw)[:, None] * dw  # (KW, BW)
+    table = rows[:, None, :, None] * padded[1] + cols[None, :, None, :]  # (KH, KW, BH, BW)
+    return table.reshape(-1)
+
+
+def _positions_tensor(like: Tensor, padded: tuple, kernel: tuple, dilation: tuple,
+                      stride: tuple, blocks: tuple) -> Tensor:
+    return _constant(("blocks", padded, kernel, dilation, stride, blocks), like,
+                     lambda: _block_positions(padded, kernel, dilation, stride, blocks),
+                     dtypes.int64)
+
+
+def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+           stride: Any = 1) -> Tensor:
+    """im2col: (N, C, H, W) -> (N, C*KH*KW, L), L = BH*BW blocks, BH = floor((H + 2p -
+    d(KH - 1) - 1) / s) + 1 (likewise BW), with
+    out[n, (c*KH + p)*KW + q, i*BW + j] = x_padded[n, c, i*sh + p*dh, j*sw + q*dw].
+    Then conv2d(x, w) = (w.view(O, -1) @ unfold(x)).view(N, O, BH, BW)."""
+    if input.ndim not in (3, 4) or 0 in input.shape[-3:]:
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
+                           f"and other non-zero dimensions for input, but got: "
+                           f"{list(input.shape)}")
+    kernel, dilation, padding, stride = _block_geometry(kernel_size, dilation, padding, stride)
+    x = input if input.ndim == 4 else input.unsqueeze(0)
+    n, c, height, width = x.shape
+    blocks = tuple(_blocks(size, *args) for size, *args in
+                   zip((height, width), kernel, dilation, padding, stride))
+    if blocks[0] < 1 or blocks[1] < 1:
+        raise RuntimeError(f"Given input with spatial size ({height}, {width}), kernel_size="
+                           f"{kernel}, dilation={dilation}, padding={padding}, calculated "
+                           f"shape of the array of sliding blocks as {blocks}, but its "
+                           "components must be at least one.")
+    _check_float("unfold", x, error=NotImplementedError)
+    (ph, pw) = padding
+    padded = pad(x, (pw, pw, ph, ph)) if ph or pw else x
+    plane = (height + 2 * ph, width + 2 * pw)
+    positions = _positions_tensor(x, plane, kernel, dilation, stride, blocks)
+    columns = padded.reshape(n, c, plane[0] * plane[1]).index_select(2, positions)
+    out = columns.view(n, c * kernel[0] * kernel[1], blocks[0] * blocks[1])
+    return autograd.named(out if input.ndim == 4 else out.squeeze(0), "Im2ColBackward0")
+
+
+def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,
+         padding: Any = 0, stride: Any = 1) -> Tensor:
+    """col2im, the adjoint of unfold: (N, C*KH*KW, L) -> (N, C, H, W), (H, W) = output_size,
+    out_padded[n, c, i*sh + p*dh, j*sw + q*dw] += x[n, (c*KH + p)*KW + q, i*BW + j]
+    (where blocks overlap their values add up), then the padding is cut off. So
+    fold(unfold(x)) is x times how many blocks cover each pixel."""
+    if input.ndim not in (2, 3) or 0 in input.shape[-2:]:
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
+                           "batch size and non-zero dimensions for input, but got: "
+                           f"{list(input.shape)}")
+    size = _pair_of(output_size, "output_size")
+    kernel, dilation, padding, stride = _block_geometry(kernel_size, dilation, padding, stride)
+    x = input if input.ndim == 3 else input.unsqueeze(0)
+    n, channels, length = x.shape
+    if channels % (kernel[0] * kernel[1]):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product "
+                           f"of kernel_size, but got input.size(1)={channels} and "
+                           f"kernel_size={kernel}.")
+    blocks = tuple(_blocks(s, *args) for s, *args in
+                   zip(size, kernel, dilation, padding, stride))
+    if blocks[0] < 1 or blocks[1] < 1 or length != blocks[0] * blocks[1]:
+        raise RuntimeError(f"Given output_size={size}, kernel_size={kernel}, dilation="
+                           f"{dilation}, padding={padding}, stride={stride}, expected size of "
+                           f"input's dimension 2 to match the calculated number of sliding "
+                           f"blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]} "
+                           "(each at least 1), but got input.size(2)="
+                           f"{length}.")
+    _check_float("fold", x, error=NotImplementedError)
+    (ph, pw), c = padding, channels // (kernel[0] * kernel[1])
+    plane = (size[0] + 2 * ph, size[1] + 2 * pw)
+    positions = _positions_tensor(x, plane, kernel, dilation, stride, blocks)
+    empty = creation.zeros(n, c, plane[0] * plane[1], dtype=x.dtype, device=x.device)
+    summed = empty.index_add(2, positions, x.reshape(n, c, channels // c * length))
+    summed = summed.view(n, c, *plane)
+    if ph or pw:  # cut the padding off; a copy, so the result is contiguous like PyTorch's
+        summed = summed[:, :, ph:ph + size[0], pw:pw + size[1]].contiguous()
+    return autograd.named(summed if input.ndim == 3 else summed.squeeze(0), "Col2ImBackward0")
+
+
+# ---------------------------------------------------------------------------- pixel shuffle
+
+
+def _check_factor(input: Tensor, factor: Any, name: str, what: str) -> int:
+    if isinstance(factor, bool) or not isinstance(factor, (int, np.integer)):
+        raise TypeError(f"{name}(): argument '{what}' (position 2) must be int, not "
+                        f"{type(factor).__name__}")
+    if input.ndim < 3:
+        raise RuntimeError(f"{name} expects input to have at least 3 dimensions, but got input "
+                           f"with {input.ndim} dimension(s)")
+    if factor <= 0:
+        raise RuntimeError(f"{name} expects a positive {what}, but got {factor}")
+    return int(factor)
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C*r*r, H, W) -> (*, C, H*r, W*r), r = upscale_factor:
+    out[..., c, h*r + a, w*r + b] = x[..., (c*r + a)*r + b, h, w]
+    (a reshape to (*, C, r, r, H, W), a permute to (*, C, H, r, W, r), a reshape)."""
+    r = _check_factor(input, upscale_factor, "pixel_shuffle", "upscale_factor")
+    *batch, channels, height, width = input.shape
+    if channels % (r * r):
+        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be "
+                           f"divisible by the square of upscale_factor, but input.size(-3)="
+                           f"{channels} is not divisible by {r * r}")
+    k = len(batch)
+    x = input.reshape(*batch, channels // (r * r), r, r, height, width)
+    x = x.permute(*range(k), k, k + 3, k + 1, k + 4, k + 2)
+    out = x.reshape(*batch, channels // (r * r), height * r, width * r)
+    return autograd.named(out, "PixelShuffleBackward0")
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H*r, W*r) -> (*, C*r*r, H, W), the inverse of pixel_shuffle:
+    out[..., (c*r + a)*r + b, h, w] = x[..., c, h*r + a, w*r + b]."""
+    r = _check_factor(input, downscale_factor, "pixel_unshuffle", "downscale_factor")
+    *batch, channels, height, width = input.shape
+    for what, size, axis in (("height", height, -2), ("width", width, -1)):
+        if size % r:
+            raise RuntimeError(f"pixel_unshuffle expects {what} to be divisible by "
+                               f"downscale_factor, but input.size({axis})={size} is not "
+                               f"divisible by {r}")
+    k = len(batch)
+    x = input.reshape(*batch, channels, height // r, r, width // r, r)
+    x = x.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3)
+    out = x.reshape(*batch, channels * r * r, height // r, width // r)
+    return autograd.named(out, "PixelUnshuffleBackward0")

@@ -1,10 +1,12 @@
-"""linear, normalisation (batch, layer, group, normalize), dropout and embedding.
+"""linear, normalisation (batch, layer, group, instance, rms, local response, normalize),
+dropout and embedding.
 
 All composed from primitives: e.g. batch_norm is "subtract the mean, multiply by
 1/sqrt(var + eps) * weight, add bias", and autograd differentiates through the mean and the
 variance on its own (which is what makes batch norm's gradient non-trivial).
 """
 
+import math
 import warnings
 from collections.abc import Sequence
 
@@ -14,6 +16,7 @@ from tinygrad_edu import autograd, creation, dispatch, dtypes
 from tinygrad_edu import composite as C
 from tinygrad_edu import functions as F
 from tinygrad_edu.movement import _to_device
+from tinygrad_edu.nn.functional.shape import pad
 from tinygrad_edu.tensor import Tensor
 
 
@@ -143,6 +146,89 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     if weight is not None:
         out = C.mul(out, weight.view(shape))
     return out if bias is None else C.add(out, bias.view(shape))
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel of each sample over its spatial dims (N, C, *spatial):
+
+        y[n, c] = (x[n, c] - mean[n, c]) / sqrt(var[n, c] + eps) * weight[c] + bias[c]
+
+    As PyTorch: a batch_norm of the input seen as (1, N * C, *spatial), with weight, bias
+    and the running stats repeated N times; each copy of the running stats moves towards
+    its sample's statistics and the running stats become the mean of the N copies.
+    use_input_stats=False normalises with the running stats instead.
+    """
+    if use_input_stats and math.prod(input.shape[2:]) == 1:
+        raise ValueError("Expected more than 1 spatial element when training, got input size "
+                         f"{input.shape}")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when "
+                           "use_input_stats is false")
+    n, channels = input.shape[0], input.shape[1]
+    weight_, bias_, mean_, var_ = (None if t is None else t.repeat(n)
+                                   for t in (weight, bias, running_mean, running_var))
+    seen = input.contiguous().reshape(1, n * channels, *input.shape[2:])
+    out = batch_norm(seen, mean_, var_, weight_, bias_, use_input_stats, momentum, eps)
+    if use_input_stats:
+        with autograd.no_grad():
+            for running, copies in ((running_mean, mean_), (running_var, var_)):
+                if running is not None:
+                    running.copy_(copies.view(n, channels).mean(0))
+    return out.reshape(input.shape)
+
+
+def rms_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """Root-mean-square norm over the last len(normalized_shape) dims:
+
+        y = x / sqrt(mean(x^2) + eps) * weight,   eps None: finfo(x.dtype).eps
+
+    (layer_norm without the centring and without a bias)."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
+        else tuple(normalized_shape)
+    count = len(normalized_shape)
+    if input.ndim < count or tuple(input.shape[input.ndim - count:]) != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "
+                           f"with shape [*{', '.join(map(str, normalized_shape))}], but got "
+                           f"input of size{list(input.shape)}")
+    if weight is not None and tuple(weight.shape) != normalized_shape:
+        raise RuntimeError("Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight.shape)} and normalized_shape = "
+                           f"{list(normalized_shape)}")
+    if eps is None:
+        eps = float(np.finfo(input.dtype.numpy).eps)
+    axes = tuple(range(input.ndim - count, input.ndim))
+    mean_square = C.mul(input, input).mean(axes, keepdim=True)
+    out = C.mul(input, F.Rsqrt.apply(C.add(mean_square, eps)))
+    return out if weight is None else C.mul(out, weight)
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """Divide each value by a power of the squares of its neighbours across channels:
+
+        y[n, c] = x[n, c] / (k + alpha / size * sum_{c' in window(c)} x[n, c']^2) ** beta
+
+    the window runs from c - size // 2 to c + (size - 1) // 2, zeros beyond the channels.
+    PyTorch averages over the window with avg_pool2d/avg_pool3d; here `size` shifted slices
+    of the zero-padded squares are added and divided by size (the same sum).
+    """
+    if input.ndim < 3:
+        raise ValueError("Expected 3D or higher dimensionality                          input "
+                         f"(got {input.ndim} dimensions)")  # (PyTorch's spacing)
+    if input.numel() == 0:
+        return input
+    n, channels = input.shape[0], input.shape[1]
+    squares = C.mul(input, input).reshape(n, channels, -1)  # (N, C, rest)
+    padded = pad(squares, (0, 0, size // 2, (size - 1) // 2))  # zeros around dim 1
+    window = padded.narrow(1, 0, channels)
+    for offset in range(1, size):
+        window = C.add(window, padded.narrow(1, offset, channels))
+    average = C.div(window, size).reshape(input.shape)
+    return C.div(input, C.pow(C.add(C.mul(average, alpha), k), beta))
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,

@@ -1,9 +1,12 @@
 """The layer classes, one family per file (module.py holds the Module base class)."""
 
 from tinygrad_edu.nn.modules.activation import (
+    CELU,
     ELU,
     GELU,
+    GLU,
     SELU,
+    Hardshrink,
     Hardsigmoid,
     Hardswish,
     Hardtanh,
@@ -15,12 +18,18 @@ from tinygrad_edu.nn.modules.activation import (
     PReLU,
     ReLU,
     ReLU6,
+    RReLU,
     Sigmoid,
     SiLU,
     Softmax,
+    Softmax2d,
     Softmin,
     Softplus,
+    Softshrink,
+    Softsign,
     Tanh,
+    Tanhshrink,
+    Threshold,
 )
 from tinygrad_edu.nn.modules.container import (
     ModuleDict,
@@ -29,24 +38,44 @@ from tinygrad_edu.nn.modules.container import (
     ParameterList,
     Sequential,
 )
-from tinygrad_edu.nn.modules.conv import Conv1d, Conv2d
+from tinygrad_edu.nn.modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from tinygrad_edu.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from tinygrad_edu.nn.modules.dropout import Dropout, Dropout1d, Dropout2d
 from tinygrad_edu.nn.modules.flatten import Flatten, Unflatten
+from tinygrad_edu.nn.modules.fold import Fold, Unfold
 from tinygrad_edu.nn.modules.linear import Identity, Linear, NonDynamicallyQuantizableLinear
 from tinygrad_edu.nn.modules.loss import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
     NLLLoss,
+    PoissonNLLLoss,
     SmoothL1Loss,
+    SoftMarginLoss,
+    TripletMarginLoss,
 )
 from tinygrad_edu.nn.modules.module import Module
-from tinygrad_edu.nn.modules.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from tinygrad_edu.nn.modules.normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    LayerNorm,
+    LocalResponseNorm,
+    RMSNorm,
+)
 from tinygrad_edu.nn.modules.padding import (
     ConstantPad1d,
     ConstantPad2d,
@@ -56,9 +85,12 @@ from tinygrad_edu.nn.modules.padding import (
     ReplicationPad2d,
     ZeroPad2d,
 )
+from tinygrad_edu.nn.modules.pixelshuffle import PixelShuffle, PixelUnshuffle
 from tinygrad_edu.nn.modules.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
     AvgPool1d,
     AvgPool2d,
     MaxPool1d,
@@ -66,6 +98,13 @@ from tinygrad_edu.nn.modules.pooling import (
 )
 from tinygrad_edu.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from tinygrad_edu.nn.modules.sparse import Embedding
+from tinygrad_edu.nn.modules.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from tinygrad_edu.nn.modules.upsampling import Upsample
 
 __all__ = [
@@ -81,4 +120,14 @@ __all__ = [
     "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "SELU", "Sequential", "SiLU",
     "Sigmoid", "SmoothL1Loss", "Softmax", "Softmin", "Softplus", "Tanh", "Unflatten", "Upsample",
     "ZeroPad2d",
+    "CELU", "GLU", "Hardshrink", "RReLU", "Softmax2d", "Softshrink", "Softsign", "Tanhshrink",
+    "Threshold",
+    "CosineEmbeddingLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MarginRankingLoss",
+    "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PoissonNLLLoss",
+    "SoftMarginLoss", "TripletMarginLoss",
+    "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm", "RMSNorm",
+    "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+    "TransformerEncoderLayer",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "ConvTranspose1d", "ConvTranspose2d", "Fold",
+    "PixelShuffle", "PixelUnshuffle", "Unfold",
 ]

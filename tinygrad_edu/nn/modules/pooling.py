@@ -1,4 +1,4 @@
-"""Pooling layers: max, average and adaptive average, in 1-d and 2-d."""
+"""Pooling layers: max, average, adaptive average and adaptive max, in 1-d and 2-d."""
 
 from typing import Any
 
@@ -102,3 +102,27 @@ class AdaptiveAvgPool2d(AdaptiveAvgPool1d):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.adaptive_avg_pool2d(input, self.output_size)
+
+
+class AdaptiveMaxPool1d(Module):
+    """(N, C, L) -> (N, C, output_size): the max of each of output_size windows that cover L
+    evenly (window i spans [floor(iL/o), ceil((i+1)L/o))); see F.adaptive_max_pool1d."""
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor) -> Any:
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
+    """(N, C, H, W) -> (N, C, *output_size) (None keeps that size): the max of each adaptive
+    window; with return_indices also its position row * W + column in the (H, W) plane."""
+
+    def forward(self, input: Tensor) -> Any:
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
