@@ -77,6 +77,8 @@ from tinygrad_edu.creation import (
 from tinygrad_edu.composite import (
     acos,
     add,
+    addcdiv,
+    addcmul,
     addmm,
     all,  # noqa: A004
     allclose,
@@ -89,6 +91,7 @@ from tinygrad_edu.composite import (
     asin,
     atan,
     atan2,
+    bincount,
     bitwise_and,
     bitwise_left_shift,
     bitwise_not,
@@ -96,11 +99,13 @@ from tinygrad_edu.composite import (
     bitwise_right_shift,
     bitwise_xor,
     bmm,
+    cdist,
     ceil,
     clamp,
     count_nonzero,
     cumprod,
     cumsum,
+    diff,
     div,
     dot,
     eq,
@@ -113,6 +118,7 @@ from tinygrad_edu.composite import (
     ge,
     gt,
     isclose,
+    isin,
     isfinite,
     isinf,
     isnan,
@@ -142,7 +148,9 @@ from tinygrad_edu.composite import (
     mul,
     mv,
     nan_to_num,
+    nanmean,
     nanmedian,
+    nansum,
     ne,
     nonzero,
     norm,
@@ -155,6 +163,7 @@ from tinygrad_edu.composite import (
     softmax,
     sort,
     std,
+    std_mean,
     sub,
     sum,  # noqa: A004
     tan,
@@ -165,10 +174,12 @@ from tinygrad_edu.composite import (
     unique,
     unique_consecutive,
     var,
+    var_mean,
 )
 from tinygrad_edu import composite as _C
 from tinygrad_edu.indexing import gather  # checks the index, then movement.gather
-from tinygrad_edu.indexing import index_add, index_copy, index_fill, scatter, scatter_add, take
+from tinygrad_edu.indexing import index_add, index_copy, index_fill, index_put, take
+from tinygrad_edu.indexing import scatter, scatter_add
 from tinygrad_edu.movement import (
     broadcast_to,
     cat,
@@ -184,6 +195,7 @@ from tinygrad_edu.movement import (
     movedim,
     narrow,
     permute,
+    ravel,
     repeat_interleave,
     reshape,
     roll,
@@ -193,6 +205,7 @@ from tinygrad_edu.movement import (
     swapaxes,
     swapdims,
     t,
+    tile,
     transpose,
     unbind,
     unsqueeze,
@@ -228,6 +241,25 @@ def where(condition: Tensor, input: object = None, other: object = None) -> obje
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
     return _C.where(condition, input, other)
+
+
+import builtins as _builtins  # noqa: E402  (bool, int and float here are dtypes)
+
+_deterministic = {"mode": False, "warn_only": False}
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:  # noqa: F811
+    """Record the setting; every kernel here is deterministic already (no atomics whose
+    order varies), so nothing else changes. PyTorch: picks slower deterministic kernels."""
+    _deterministic.update(mode=_builtins.bool(mode), warn_only=_builtins.bool(warn_only))
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _deterministic["mode"]
+
+
+def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    return _deterministic["warn_only"]
 
 
 def is_tensor(obj: object) -> bool:

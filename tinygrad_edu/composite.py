@@ -742,6 +742,33 @@ def addmm(bias: Any, a: Any, b: Any, beta: Any = 1, alpha: Any = 1) -> Any:
     return add(bias if beta == 1 else mul(bias, beta), product)
 
 
+def addcmul(x: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+    """x + value * tensor1 * tensor2 (all broadcast): the second-moment update of Adam"""
+    product = mul(tensor1, tensor2)
+    return add(x, product if value == 1 else mul(product, value))
+
+
+def addcdiv(x: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+    """x + value * tensor1 / tensor2 (true division, all broadcast): Adam's step"""
+    if not (_floating_operand(tensor1) or _floating_operand(tensor2)):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic "
+            "addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / "
+            "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+            "tensor2) for float inputs. The future addcdiv behavior is just the latter "
+            "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
+    quotient = div(tensor1, tensor2)
+    return add(x, quotient if value == 1 else mul(quotient, value))
+
+
+def _floating_operand(value: Any) -> bool:
+    """True for a floating-point tensor or a Python float."""
+    if _is_tensor(value):
+        return value.dtype.is_floating_point
+    return isinstance(value, builtins.float)
+
+
 def atan2(a: Any, b: Any) -> Any:
     """atan2(a, b): the angle of the point (x = b, y = a), in [-pi, pi], quadrant and all
     (atan(a / b) alone cannot tell (1, 1) from (-1, -1)); integers are made float first"""
@@ -1017,6 +1044,108 @@ def nonzero(x: Any, as_tuple: bool = False) -> Any:
                      for indices in np.nonzero(np.atleast_1d(host)))
     indices = np.argwhere(host) if host.ndim else np.zeros((builtins.int(host), 0), np.int64)
     return _to_device(np.ascontiguousarray(indices, dtype=np.int64), x)
+
+
+def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
+    """out[v] = how many times v occurs in the 1-d non-negative int tensor x (or the sum of
+    weights[i] over x[i] == v); length max(x) + 1, at least minlength; no gradient.
+
+    Counted on the host with NumPy, as nonzero: the output's length depends on the values.
+    int64 counts; with weights, float32 weights give float32 and others float64 (PyTorch)."""
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if x.dtype.is_floating_point:
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{x.type()[6:-6]}'")
+    values = x._storage.backend.to_numpy(x._strided())
+    if x.ndim != 1 or x.dtype is dtypes.bool_ or (values < 0).any():
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is None:
+        return _to_device(np.bincount(values, minlength=minlength).astype(np.int64), x)
+    if weights._shape != x._shape:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    host = weights._storage.backend.to_numpy(weights._strided())
+    dtype = np.float32 if weights.dtype is dtypes.float32 else np.float64
+    return _to_device(np.bincount(values, host, minlength).astype(dtype), x)
+
+
+def cdist(x1: Any, x2: Any, p: float = 2.0) -> Any:
+    """out[..., i, j] = ||x1[..., i, :] - x2[..., j, :]||_p, x1 (B, P, M) and x2 (B, R, M)
+    with broadcast batch dims B; gradient 0 where a distance is 0, as PyTorch.
+
+    Composed as norm(x1[..., :, None, :] - x2[..., None, :, :], dim=-1): (B, P, R, M)
+    memory. PyTorch computes p = 2 from matrix products on large inputs: faster, a few
+    ulps apart from this."""
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
+    if x1._shape[-1] != x2._shape[-1]:
+        raise RuntimeError("X1 and X2 must have the same number of columns. "
+                           f"X1: {x1._shape[-1]} X2: {x2._shape[-1]}")
+    differences = sub(unsqueeze(x1, -2), unsqueeze(x2, -3))  # (B, P, R, M)
+    return autograd.named(norm(differences, p, dim=-1), "CdistBackward0")
+
+
+def var_mean(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
+             correction: Any = None) -> tuple:
+    """(var(x), mean(x)) over dim, in one call as PyTorch offers it"""
+    return (var(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim))
+
+
+def std_mean(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
+             correction: Any = None) -> tuple:
+    """(std(x), mean(x)) over dim"""
+    return (std(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim))
+
+
+def diff(x: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Any:
+    """out[..., i] = x[..., i + 1] - x[..., i] along dim, n times (bools: x[i + 1] != x[i]);
+    prepend and append are joined to x along dim first."""
+    if x.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    axis = tensor_module._axis(dim, x.ndim)
+    parts = [t for t in (prepend, x, append) if t is not None]
+    out = cat(parts, axis) if len(parts) > 1 else x
+    step = logical_xor if out.dtype is dtypes.bool_ else sub
+    for _ in range(n):
+        size = out._shape[axis]
+        if size == 0:
+            break
+        out = step(narrow(out, axis, 1, size - 1), narrow(out, axis, 0, size - 1))
+    return out
+
+
+def nansum(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+    """sum over dim with nan counted as 0"""
+    if x.dtype.is_floating_point:
+        x = where(isnan(x), scalar_tensor(0, x.dtype, x), x)
+    return autograd.named(sum(x, dim, keepdim, dtype), "NansumBackward0")
+
+
+def nanmean(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+    """nansum / the number of non-nan elements, over dim"""
+    if not x.dtype.is_floating_point:
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {x.type()[6:-6]}")
+    count = sum(logical_not(isnan(x)), dim, keepdim)
+    return div(nansum(x, dim, keepdim, dtype), count)
+
+
+def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
+         invert: bool = False) -> Any:
+    """out[i] = elements[i] is one of test_elements (either may be a number); a bool tensor
+    of elements' shape, no gradient. Compares every pair: O(len(elements) * len(tests))."""
+    if not _is_tensor(elements):  # a number: a 0-d tensor; eq promotes it as needed
+        elements = _to_device(np.asarray(elements), test_elements)
+    with autograd.no_grad():
+        if _is_tensor(test_elements):
+            tests = reshape(test_elements, (-1,))
+            found = any(eq(unsqueeze(elements, -1), tests), -1) if tests._shape[0] else \
+                dispatch.full_like(elements, elements._shape, False, dtypes.bool_)
+        else:
+            found = eq(elements, test_elements)
+        return logical_not(found) if invert else found
 
 
 # ---------------------------------------------------------------------------- sorting

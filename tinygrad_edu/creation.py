@@ -20,6 +20,9 @@ from tinygrad_edu import tensor as tensor_module
 from tinygrad_edu.device import backend_for, canonical
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default seed
+# PyTorch's error for tensor([1], requires_grad=True) (requires_grad_() words it otherwise).
+# PyTorch: "Only ..." with a capital O; tests/test_autograd.py pins the lower case for now.
+INTEGER_REQUIRES_GRAD = "only Tensors of floating point and complex dtype can require gradients"
 
 
 # ---------------------------------------------------------------------------- random state
@@ -100,7 +103,7 @@ def _wrap(array: np.ndarray, device: Any = None, requires_grad: bool = False,
         array = np.array(array, copy=True, order="C")
     tensor = _from_host(array, target, backend)
     if requires_grad:
-        tensor.requires_grad_(True)
+        tensor._set_requires_grad(True, INTEGER_REQUIRES_GRAD)
     return tensor
 
 
@@ -261,7 +264,7 @@ def full(size: Sequence, fill_value: Any, dtype: Any = None, device: Any = None,
         fill_value = np.array(fill_value).astype(dtype.numpy)  # wraps, as PyTorch: -1 -> 255
     buffer = backend.full(numel(shape), fill_value, dtype.numpy)
     result = tensor_module.Tensor._from_buffer(buffer, shape, dtype, target, backend)
-    return result.requires_grad_(True) if requires_grad else result
+    return result._set_requires_grad(True, INTEGER_REQUIRES_GRAD) if requires_grad else result
 
 
 def zeros(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
@@ -284,7 +287,7 @@ def empty(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
     backend = backend_for(target)
     result = tensor_module.Tensor._from_buffer(backend.empty(numel(shape), dtype.numpy), shape,
                                                dtype, target, backend)
-    return result.requires_grad_(True) if requires_grad else result
+    return result._set_requires_grad(True, INTEGER_REQUIRES_GRAD) if requires_grad else result
 
 
 class memory_format:  # noqa: N801 (PyTorch's name)

@@ -133,11 +133,12 @@ def getitem(x: Any, key: Any) -> Any:
 
 def gather(x: Any, dim: int, index: Any) -> Any:
     """x.gather(dim, index) (movement.gather) after PyTorch's checks of index: its sizes and
-    its values, which movement.gather turns into memory positions without looking."""
-    if isinstance(index, tensor_module.Tensor) and index.ndim == x.ndim == 0:
-        tensor_module._axis(dim, 1)  # a 0-d tensor has one element along dim 0 (or -1)
-        check_index_range(index, 1, 0)
-        return M.gather(x.reshape(1), 0, index.reshape(1)).reshape(())
+    its values, which movement.gather turns into memory positions without looking.
+    A 0-d x or index counts as 1-d of one element; the result has index's shape."""
+    if isinstance(index, tensor_module.Tensor) and 0 in (x.ndim, index.ndim) and \
+            builtins.max(x.ndim, 1) == builtins.max(index.ndim, 1):
+        flat = gather(_at_least_1d(x), dim, _at_least_1d(index))
+        return autograd.named(flat.reshape(index._shape), "GatherBackward0")
     if isinstance(index, tensor_module.Tensor) and index.ndim == x.ndim:
         axis = tensor_module._axis(dim, x.ndim)
         for k, (wanted, size) in enumerate(zip(index._shape, x._shape)):
@@ -160,6 +161,9 @@ def _scatter_operands(name: str, x: Any, dim: int, index: Any, src: Any) -> tupl
                            "tensor")
     axis = tensor_module._axis(dim, x.ndim)
     if isinstance(src, tensor_module.Tensor):
+        if src.ndim != index.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as src "
+                               "tensor")
         if src.dtype is not x.dtype:
             raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
         too_big = builtins.any(i > s or (k != axis and i > n) for k, (i, s, n) in
@@ -188,16 +192,27 @@ def scatter(x: Any, dim: int, index: Any, src: Any = None, value: Any = None) ->
     an index repeats, which write wins is not defined (as in PyTorch)."""
     if (src is None) == (value is None):
         raise TypeError("scatter() needs exactly one of src and value")
-    positions, values = _scatter_operands("scatter", x, dim, index,
-                                          src if src is not None else value)
     name = "ScatterBackward0" if isinstance(src, tensor_module.Tensor) else "ScatterBackward1"
-    return autograd.named(F.IndexPut.apply(x, positions, values), name)
+    x1, index, src = _scatter_1d(x, index, src if src is not None else value)
+    positions, values = _scatter_operands("scatter", x1, dim, index, src)
+    out = F.IndexPut.apply(x1, positions, values)
+    return autograd.named(out if x1 is x else out.reshape(()), name)
 
 
 def scatter_add(x: Any, dim: int, index: Any, src: Any) -> Any:
     """A copy of x with out[i][index[i][j][k]][k] += src[i][j][k] (dim 1); repeats add up."""
-    positions, values = _scatter_operands("scatter_add", x, dim, index, src)
-    return autograd.named(F.IndexAdd.apply(x, positions, values), "ScatterAddBackward0")
+    x1, index, src = _scatter_1d(x, index, src)
+    positions, values = _scatter_operands("scatter_add", x1, dim, index, src)
+    out = F.IndexAdd.apply(x1, positions, values)
+    return autograd.named(out if x1 is x else out.reshape(()), "ScatterAddBackward0")
+
+
+def _scatter_1d(x: Any, index: Any, src: Any) -> tuple:
+    """x, index and src with each 0-d tensor seen as 1-d of one element, as PyTorch's
+    scatters see them (`zeros(3).scatter_(0, tensor(1), value=1)` is a one-hot)."""
+    def one_d(t: Any) -> Any:
+        return _at_least_1d(t) if isinstance(t, tensor_module.Tensor) else t
+    return one_d(x), one_d(index), one_d(src)
 
 
 def index_add(x: Any, dim: int, index: Any, source: Any, alpha: Any = 1) -> Any:
@@ -379,6 +394,23 @@ def setitem(x: Any, key: Any, value: Any) -> None:
     x._check_inplace()
     result = F.IndexPut.apply(x._inplace_input(), numbers, _fit(value, numbers._shape))
     x._assign(result)
+
+
+def index_put(x: Any, indices: Any, values: Any, accumulate: bool = False) -> Any:
+    """A copy of x with x[indices] = values (a tuple of index tensors, values broadcast),
+    or x[indices] += values with accumulate=True, where repeated indices all add up
+    (x[idx] += v reads x[idx] once, so there a repeat adds only once)."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError("index_put(): argument 'indices' must be tuple of Tensors")
+    if values.dtype is not x.dtype:
+        raise RuntimeError("Index put requires the source and destination dtypes match, got "
+                           f"{x.type()[6:-6]} for the destination and "
+                           f"{values.type()[6:-6]} for the source.")
+    numbers = _to_device(element_numbers(x._shape, _normalize(tuple(indices))), x)
+    values = M.expand(_fit(values, numbers._shape), numbers._shape)
+    if accumulate:
+        return autograd.named(F.IndexAdd.apply(x, numbers, values), "IndexPutBackward0")
+    return autograd.named(F.IndexPut.apply(x, numbers, values), "IndexPutBackward0")
 
 
 def _fit(value: Any, shape: tuple) -> Any:

@@ -439,6 +439,18 @@ def repeat(x: Any, *sizes: Any) -> Any:
                           "RepeatBackward0")
 
 
+def tile(x: Any, dims: Any) -> Any:
+    """repeat(x, dims), with dims padded with leading 1s when shorter than x.ndim (NumPy's
+    tile): tile(x of (2, 3), (2,)) is (2, 6)."""
+    dims = _shape_arg((dims,) if isinstance(dims, int) else tuple(dims))
+    return repeat(x, *((1,) * (x.ndim - len(dims)) + tuple(dims)))
+
+
+def ravel(x: Any) -> Any:
+    """x as one row-major dim: a view when x's memory allows, a copy otherwise."""
+    return reshape(x, (-1,))
+
+
 def contiguous(x: Any) -> Any:
     return x if x.is_contiguous() else F.Clone.apply(x)
 

@@ -186,7 +186,8 @@ class Tensor(TensorMath):
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        self.requires_grad_(value)
+        self._set_requires_grad(value, "only Tensors of floating point and complex dtype can "
+                                       "require gradients")
 
     @property
     def grad(self) -> "Tensor | None":
@@ -469,6 +470,12 @@ class Tensor(TensorMath):
 
     # ------------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        return self._set_requires_grad(requires_grad, "only Tensors of floating point dtype "
+                                                      "can require gradients")
+
+    def _set_requires_grad(self, requires_grad: bool, integer_error: str) -> "Tensor":
+        """Turn the flag on or off on a leaf. PyTorch words the error for an integer tensor
+        by the way it was asked: requires_grad_(), the attribute, or a factory's argument."""
         if not self.is_leaf:
             if requires_grad and self._requires_grad:
                 return self  # already on: nothing to change (PyTorch allows this)
@@ -476,8 +483,7 @@ class Tensor(TensorMath):
                                "you want to use a computed variable in a subgraph that doesn't "
                                "require differentiation use var_no_grad = var.detach().")
         if requires_grad and not self.dtype.is_floating_point:
-            raise RuntimeError("only Tensors of floating point dtype can require gradients "
-                               f"(got {self.dtype})")
+            raise RuntimeError(integer_error)
         self._requires_grad = bool(requires_grad)
         return self
 

@@ -335,6 +335,56 @@ class TensorMath:
     def addmm(self, a: Any, b: Any, beta: Any = 1, alpha: Any = 1) -> Any:
         return C.addmm(self, a, b, beta=beta, alpha=alpha)
 
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        return C.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        return self._assign(_same_dtype(
+            C.addcmul(self._inplace_input(), tensor1, tensor2, value=value), self))
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        return C.addcdiv(self, tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        return self._assign(_same_dtype(
+            C.addcdiv(self._inplace_input(), tensor1, tensor2, value=value), self))
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> Any:
+        return C.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        return C.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other: Any) -> bool:
+        return C.equal(self, other)
+
+    def logical_and(self, other: Any) -> Any:
+        return C.logical_and(self, other)
+
+    def logical_or(self, other: Any) -> Any:
+        return C.logical_or(self, other)
+
+    def logical_xor(self, other: Any) -> Any:
+        return C.logical_xor(self, other)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Any:
+        return C.bincount(self, weights, minlength)
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *,
+                    generator: Any = None) -> Any:
+        return creation.multinomial(self, num_samples, replacement, generator)
+
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Any:
+        return C.diff(self, n, dim, prepend, append)
+
+    def nansum(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+        return C.nansum(self, dim, keepdim, dtype)
+
+    def nanmean(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+        return C.nanmean(self, dim, keepdim, dtype)
+
     def clamp_min(self, min: Any) -> Any:  # noqa: A002
         return C.clamp(self, min, None)
 
@@ -592,6 +642,12 @@ class TensorMath:
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Any:
         return M.flatten(self, start_dim, end_dim)
 
+    def ravel(self) -> Any:
+        return M.ravel(self)
+
+    def tile(self, *dims: Any) -> Any:
+        return M.tile(self, dims[0] if len(dims) == 1 else dims)
+
     def unflatten(self, dim: int, sizes: Any) -> Any:
         return M.unflatten(self, dim, sizes)
 
@@ -680,6 +736,13 @@ class TensorMath:
 
     def index_select(self, dim: int, index: Any) -> Any:
         return M.index_select(self, dim, index)
+
+    def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Any:
+        return indexing.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Any:
+        return self._assign(indexing.index_put(self._inplace_input(), indices, values,
+                                               accumulate))
 
     def scatter(self, dim: int, index: Any, src: Any = None, value: Any = None) -> Any:
         return indexing.scatter(self, dim, index, src, value)
