@@ -143,10 +143,21 @@ def test_requires_grad_only_for_floating_point() -> None:
                  lambda: tg.ones(2, dtype=tg.long, requires_grad=True),
                  lambda: tg.ones(2, dtype=tg.int32).requires_grad_(),
                  lambda: tg.tensor([True]).requires_grad_()):
-        with pytest.raises(RuntimeError, match="only Tensors of floating point"):
+        with pytest.raises(RuntimeError, match="(?i)only Tensors of floating point"):
             make()
     for dtype in (tg.float32, tg.float64, tg.float16):
         assert tg.ones(1, dtype=dtype, requires_grad=True).requires_grad, f"{dtype}"
+
+
+def test_integer_parameter_error_is_pytorchs() -> None:
+    from tinygrad_edu import nn
+    with pytest.raises(RuntimeError, match="^Only Tensors of floating point and complex dtype"):
+        nn.Parameter(tg.zeros(2, dtype=tg.long))
+    with pytest.raises(RuntimeError, match="^Only Tensors of floating point and complex dtype"):
+        tg.zeros(2, dtype=tg.long, requires_grad=True)
+    frozen = nn.Parameter(tg.zeros(2, dtype=tg.long), requires_grad=False)
+    assert not frozen.requires_grad and frozen.is_leaf
+    assert nn.Parameter(tg.zeros(2)).requires_grad
 
 
 def test_requires_grad_of_a_non_leaf_cannot_be_turned_off() -> None:

@@ -235,3 +235,28 @@ def test_inverse_trig_of_integers_and_outside_the_domain():
         assert ours.dtype is tg.float32
         assert np.allclose(ours.numpy(), theirs.numpy(), equal_nan=True), name
     assert tg.atan2(tg.tensor([1]), tg.tensor([-1])).dtype is tg.float32
+
+
+def test_the_usual_seed_everything_helper_runs() -> None:
+    """The helper found at the top of many training scripts: it must run, and seeding the
+    default generator must make the random numbers repeat."""
+    import random
+
+    def set_seed(torch, seed: int) -> None:
+        random.seed(seed)
+        np.random.seed(seed)
+        torch.manual_seed(seed)
+        torch.cuda.manual_seed(seed)
+        torch.cuda.manual_seed_all(seed)
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+        torch.cuda.empty_cache()
+
+    set_seed(tg, 3)
+    first = tg.randn(4).tolist()
+    set_seed(tg, 3)
+    assert tg.randn(4).tolist() == first
+    assert tg.backends.cudnn.deterministic is True
+    assert tg.backends.mps.is_available() is False
+    with pytest.raises(ValueError, match="invalid literal"):  # PyTorch's error
+        tg.cuda.manual_seed("not a seed")

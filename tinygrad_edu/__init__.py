@@ -282,6 +282,7 @@ from tinygrad_edu.legacy import (  # noqa: E402
     IntTensor,
     LongTensor,
 )
+from tinygrad_edu import backends  # noqa: E402
 from tinygrad_edu import cuda  # noqa: E402
 from tinygrad_edu import utils  # noqa: E402
 from tinygrad_edu import nn  # noqa: E402

@@ -22,7 +22,7 @@ from tinygrad_edu.device import backend_for, canonical
 DEFAULT_SEED = 67280421310721  # PyTorch's default seed
 # PyTorch's error for tensor([1], requires_grad=True) (requires_grad_() words it otherwise).
 # PyTorch: "Only ..." with a capital O; tests/test_autograd.py pins the lower case for now.
-INTEGER_REQUIRES_GRAD = "only Tensors of floating point and complex dtype can require gradients"
+INTEGER_REQUIRES_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
 
 
 # ---------------------------------------------------------------------------- random state

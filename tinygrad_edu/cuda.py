@@ -15,8 +15,8 @@ import sys
 from types import ModuleType
 
 __all__ = [
-    "current_device", "device_count", "get_device_name", "is_available", "is_simulator",
-    "synchronize",
+    "current_device", "device_count", "empty_cache", "get_device_name", "is_available",
+    "is_simulator", "manual_seed", "manual_seed_all", "synchronize",
 ]
 
 SIMULATOR_NAME = "CUDA simulator (numba)"
@@ -91,3 +91,23 @@ def synchronize() -> None:
     kernels finish before the launch returns)."""
     _require_device()
     _numba_cuda().synchronize()
+
+
+def manual_seed(seed: int) -> None:
+    """Accepted and ignored, so that the usual seed-everything helper runs.
+
+    Differs from PyTorch on purpose: here random numbers for "cuda" tensors are drawn on the
+    host from the one default generator and copied over (creation.py), so
+    `tinygrad_edu.manual_seed(seed)` already makes them reproducible; there is no separate
+    GPU generator to seed. (PyTorch also ignores this call when no GPU is there.)"""
+    int(seed)  # as PyTorch: ValueError for a seed that is not a number
+
+
+def manual_seed_all(seed: int) -> None:
+    """manual_seed for every GPU: ignored as well (see manual_seed)."""
+    manual_seed(seed)
+
+
+def empty_cache() -> None:
+    """Nothing to do: device buffers are freed when their last tensor goes (numba.cuda's
+    deallocation), there is no caching allocator holding memory back as PyTorch's does."""

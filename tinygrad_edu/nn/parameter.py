@@ -22,7 +22,8 @@ class Parameter(Tensor):
         # Alias data's storage and geometry, as Tensor._set_from does (`param.data = t`);
         # the fresh object gets empty autograd fields: a leaf with no grad yet.
         parameter._set_from(data.detach())
-        parameter.requires_grad_(requires_grad)
+        if requires_grad:  # with the factories' wording, as PyTorch ("Only Tensors ...")
+            parameter._set_requires_grad(True, creation.INTEGER_REQUIRES_GRAD)
         return parameter
 
     def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
