@@ -1054,7 +1054,7 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
     int64 counts; with weights, float32 weights give float32 and others float64 (PyTorch)."""
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
-    if x.dtype.is_floating_point:
+    if x.dtype.is_floating_point:  # PyTorch's own error type and text for a float input
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{x.type()[6:-6]}'")
     values = x._storage.backend.to_numpy(x._strided())
     if x.ndim != 1 or x.dtype is dtypes.bool_ or (values < 0).any():
