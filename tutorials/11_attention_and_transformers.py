@@ -206,9 +206,10 @@ print("y[0]:", repr("".join(vocabulary[i] for i in y[0].tolist()[:30])), "...")
 # are close to uniform.
 #
 # The causal mask is added to the scores as a float tensor, 0 where allowed and $-\infty$
-# above the diagonal: the same result as `masked_fill` (section 1), and here about three
-# times faster per training step than `scaled_dot_product_attention(is_causal=True)`, whose
-# masking this library does with an elementwise `where` that is a plain strided loop.
+# above the diagonal: the same result as `masked_fill` (section 1). In this library it is
+# also much faster: at these sizes, forward and backward, over ten times faster than
+# `scaled_dot_product_attention(is_causal=True)`, whose masking goes through an elementwise
+# `where` that is (for now) a plain strided loop on one core.
 
 
 # %%
