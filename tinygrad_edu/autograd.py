@@ -31,6 +31,7 @@ import numpy as np
 from kernels import ops
 
 _grad_enabled = True
+_recorder = None  # the tinygrad_edu.tracing.Trace being recorded, if any
 Tensor: Any = None  # set by tinygrad_edu/tensor.py (it imports this module)
 
 
@@ -216,6 +217,12 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **options: Any) -> Any:
         """Run forward; when grad mode is on and an input requires grad, record the node."""
+        if _recorder is not None:  # tracing.record() is on: it runs _run and notes the call
+            return _recorder._primitive(cls, inputs, options)
+        return cls._run(inputs, options)
+
+    @classmethod
+    def _run(cls, inputs: tuple, options: dict) -> Any:
         ctx = cls()
         if not _grad_enabled:
             return cls.forward(ctx, *inputs, **options)  # no graph: ctx is dropped now
@@ -448,6 +455,9 @@ def _accumulate(variable: Any, grad: Any, capture: dict | None, delivered: set) 
         existing._storage.backend.zip(ops.ADD, existing._strided(), grad._strided(),
                                       existing._strided())
         existing._storage.version += 1
+    # Tensor.register_post_accumulate_grad_hook: hook(variable) once .grad holds the sum
+    for hook in variable.__dict__.get("_post_accumulate_grad_hooks", ()):
+        hook(variable)
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,

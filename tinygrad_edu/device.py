@@ -100,6 +100,11 @@ def backend_for(d: device) -> Any:
     return _cuda_backend[0]
 
 
+def loaded_backends() -> list:
+    """The backend objects in use so far: the CPU's, and the GPU's once a CUDA tensor exists."""
+    return [_cpu_backend] + _cuda_backend
+
+
 # ---------------------------------------------------------------------------- CPU threads
 
 
