@@ -402,6 +402,24 @@ def test_where_and_copy_cpu_match_reference(dtype: type) -> None:
             assert_same(results[1][1], results[0][1], f"copy {what}")
 
 
+@pytest.mark.parametrize("shape", [(), (0,), (1,), (7,), (3, 5), (2, 3, 4, 4)])
+def test_where_contiguous_and_broadcast_mask_match_reference(shape: tuple) -> None:
+    """The two fast layouts of where: four contiguous views of one shape, and a mask of the
+    last two dims broadcast over the rest (a causal mask over (B, H, T, T))."""
+    rng = np.random.default_rng(3)
+    mask_shape = shape[-2:] if len(shape) >= 2 else shape
+    for condition_array in (rng.random(shape) < 0.5, rng.random(mask_shape) < 0.5):
+        condition, _ = strided_input(condition_array, "contiguous")
+        a, _ = strided_input(random_array(shape, np.float32, rng), "contiguous")
+        b, _ = strided_input(random_array(shape, np.float32, rng), "contiguous")
+        results = []
+        for backend in (REFERENCE, CPU):
+            out = new_output(shape, np.float32)
+            backend.where(condition, a, b, out)
+            results.append(backend.to_numpy(out).copy())
+        assert_same(results[1], results[0], f"where {shape} mask {condition_array.shape}")
+
+
 def test_copy_casts_by_truncation() -> None:
     source, _ = strided_input(np.array([1.7, -2.5, 0.0, -0.2, 3.0]), "contiguous")
     for dtype, expected in [(np.int64, [1, -2, 0, 0, 3]),

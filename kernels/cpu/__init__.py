@@ -212,13 +212,17 @@ class CPUBackend:
             return
         if _half(condition, a, b, out):
             return self._numpy.where(condition, a, b, out)
-        shape = out.shape
-        elementwise.where_strided(
-            condition.buffer, _int64(broadcast_strides(condition.shape, condition.strides, shape)),
-            condition.offset,
-            a.buffer, _int64(broadcast_strides(a.shape, a.strides, shape)), a.offset,
-            b.buffer, _int64(broadcast_strides(b.shape, b.strides, shape)), b.offset,
-            out.buffer, _int64(out.strides), out.offset, _int64(shape))
+        if condition.shape == a.shape == b.shape == out.shape:
+            flats = [_flat(view) for view in (condition, a, b, out)]
+            if all(flat is not None for flat in flats):
+                elementwise.where_contiguous(*flats)
+                return
+        shape, c_strides, a_strides, b_strides, out_strides, _ = _elementwise_plan(
+            out.shape, out.strides, (condition.shape, condition.strides), (a.shape, a.strides),
+            (b.shape, b.strides))
+        elementwise.where_strided(condition.buffer, c_strides, condition.offset,
+                                  a.buffer, a_strides, a.offset, b.buffer, b_strides, b.offset,
+                                  out.buffer, out_strides, out.offset, shape)
 
     def bitwise(self, op: int, a: Strided, b: Strided, out: Strided) -> None:
         if prod(out.shape) == 0:

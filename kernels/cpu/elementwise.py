@@ -254,18 +254,36 @@ def zip_strided_parallel(op, a, a_strides, a_offset, b, b_strides, b_offset,
 
 
 @kernel
+def where_contiguous(c, a, b, out):
+    """for i: out[i] = a[i] if c[i] else b[i] (four flat views of one shape)"""
+    for i in range(out.shape[0]):
+        out[i] = a[i] if c[i] else b[i]
+
+
+@kernel
 def where_strided(c, c_strides, c_offset, a, a_strides, a_offset, b, b_strides, b_offset,
                   out, out_strides, out_offset, shape):
-    """for every index i: out[i] = a[i] if c[i] else b[i] (positions from each view's strides)"""
-    n = 1
-    for k in range(shape.shape[0]):
-        n *= shape[k]
-    for ordinal in range(n):
-        pc = ordinal_to_position(ordinal, shape, c_strides, c_offset)
-        pa = ordinal_to_position(ordinal, shape, a_strides, a_offset)
-        pb = ordinal_to_position(ordinal, shape, b_strides, b_offset)
-        po = ordinal_to_position(ordinal, shape, out_strides, out_offset)
-        out[po] = a[pa] if c[pc] else b[pb]
+    """for every index i: out[i] = a[i] if c[i] else b[i] (positions from each view's strides),
+    with the index math once per row, as in zip_strided (a causal mask (T, T) broadcast over
+    (B, H, T, T) is a common case)"""
+    if shape.shape[0] == 0:
+        out[out_offset] = a[a_offset] if c[c_offset] else b[b_offset]
+        return
+    last = shape.shape[0] - 1
+    inner = shape[last]
+    if inner == 0:
+        return
+    sc, sa, sb, so = c_strides[last], a_strides[last], b_strides[last], out_strides[last]
+    n_rows = 1
+    for k in range(last):
+        n_rows *= shape[k]
+    for row in range(n_rows):
+        pc = row_start_position(row, shape, c_strides, c_offset)
+        pa = row_start_position(row, shape, a_strides, a_offset)
+        pb = row_start_position(row, shape, b_strides, b_offset)
+        po = row_start_position(row, shape, out_strides, out_offset)
+        for j in range(inner):
+            out[po + j * so] = a[pa + j * sa] if c[pc + j * sc] else b[pb + j * sb]
 
 
 @kernel

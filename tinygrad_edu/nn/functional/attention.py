@@ -65,7 +65,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     length, source = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = C.mul(C.matmul(query, key.transpose(-2, -1)), scale)
-    masked = is_causal or attn_mask is not None
+    # a causal mask always allows key 0, so no row is all -inf: the guard below is needed
+    # only for an explicit mask (or no keys at all)
+    masked = attn_mask is not None or (is_causal and source == 0)
     if is_causal:
         keep = creation.ones(length, source, dtype=dtypes.bool_, device=query.device).tril()
         scores = C.masked_fill(scores, keep.logical_not(), float("-inf"))
