@@ -1,7 +1,7 @@
 """The backend interface: every method a device must provide, declared once.
 
 `kernels/reference.py` (NumPy), `kernels/cpu` (Numba) and `kernels/cuda` (numba.cuda) each
-implement exactly these names. The Tensor layer (`tinygrad_edu/functions.py`, the nn
+implement exactly these names. The Tensor layer (`tinygrad_edu/functions/`, the nn
 primitives in `tinygrad_edu/nn/functions_nn.py`, the optimizers in `tinygrad_edu/optim`) talks
 to a tensor's device only through them, never to a kernel module directly.
 

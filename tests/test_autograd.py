@@ -587,7 +587,7 @@ GRAD_FN_NAMES = {  # expression: a function (library, x of shape (2, 2)) -> tens
     "y.copy_(constant)": _copied_from_a_constant,
 }
 
-GRAD_FN_NAMES_OF_OTHER_MODULES = {  # the node is made in composite.py, indexing.py, tensor_math.py
+GRAD_FN_NAMES_OF_OTHER_MODULES = {  # the node is made in composite/, indexing.py, tensor_math.py
     "x[[0, 1]]": lambda lib, x: x[[0, 1]], "x[x > 0]": lambda lib, x: x[x > 0],
     "bmm": lambda lib, x: x[None].bmm(x[None]), "x[0].sum(0)": lambda lib, x: x[0].sum(0),
     "y[0] = 3": lambda lib, x: _set_row(x), "y.zero_()": lambda lib, x: (x * 1).zero_(),

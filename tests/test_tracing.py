@@ -114,3 +114,34 @@ def test_hooks_are_removed_after_the_block():
     from tinygrad_edu.device import loaded_backends
     assert all("to_numpy" not in vars(backend) for backend in loaded_backends())
     assert float((x * 0).sum()) == 0.0
+
+
+def test_views_of_constants_stay_constants_and_no_grad_slices_are_recorded():
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6)).eval()
+    with tg.no_grad():
+        model[1].running_mean.uniform_(-1, 1)
+        model[1].running_var.uniform_(0.5, 2)
+    x = tg.randn(5, 4)
+    with tg.no_grad(), tracing.record(x) as trace:
+        out = model(x)[1:4]  # a slice of rows under no_grad: still a Slice node
+        trace.set_outputs(out)
+    trace.check()
+    assert trace.source(model[1].running_mean)[0] == "constant"
+    assert "Slice" in [node.name() for node in trace.nodes]
+    fresh = tg.randn(5, 4)
+    with tg.no_grad():
+        (got,) = replay(trace, fresh)
+        np.testing.assert_allclose(got.numpy(), model(fresh)[1:4].numpy(), rtol=1e-6)
+
+
+def test_argument_checks_are_neither_problems_nor_nodes():
+    x = tg.randn(3, 4)
+    index = tg.tensor([[0, 2], [1, 1], [3, 0]])
+    with tracing.record(x) as trace:
+        trace.set_outputs(x.gather(1, index) * 2)
+    trace.check()
+    assert [node.name() for node in trace.nodes] == ["Gather", "Mul"] or \
+        "Amin" not in [node.name() for node in trace.nodes]
+    with tracing.record(x) as trace, pytest.raises(RuntimeError, match="out of bounds"):
+        x.gather(1, tg.tensor([[5]]))

@@ -2,7 +2,7 @@
 
 `import tinygrad_edu as torch` runs PyTorch code that stays within what the library covers.
 Start reading at `scalar.py` (autograd on single numbers), then `tensor.py`, `autograd.py`
-and `functions.py`; the compiled kernels live in the top-level `kernels` package.
+and `functions/`; the compiled kernels live in the top-level `kernels` package.
 """
 
 from tinygrad_edu import autograd, dtypes
@@ -177,6 +177,46 @@ from tinygrad_edu.composite import (
     var_mean,
 )
 from tinygrad_edu import composite as _C
+from tinygrad_edu.composite import (  # composite/special.py, scans.py, linalg.py
+    addbmm,
+    addmv,
+    addr,
+    baddbmm,
+    block_diag,
+    cartesian_prod,
+    corrcoef,
+    cov,
+    cross,
+    diag_embed,
+    kron,
+    trace,
+    vander,
+    cummax,
+    cummin,
+    logcumsumexp,
+    acosh,
+    arccosh,
+    arcsinh,
+    arctanh,
+    asinh,
+    atanh,
+    copysign,
+    cosh,
+    deg2rad,
+    float_power,
+    fmod,
+    heaviside,
+    hypot,
+    logaddexp,
+    logaddexp2,
+    logit,
+    rad2deg,
+    signbit,
+    sinc,
+    sinh,
+    xlogy,
+)
+from tinygrad_edu import linalg  # torch.linalg's names: cross, vector_norm, matrix_norm, ...
 from tinygrad_edu.indexing import gather  # checks the index, then movement.gather
 from tinygrad_edu.indexing import index_add, index_copy, index_fill, index_put, take
 from tinygrad_edu.indexing import scatter, scatter_add
@@ -287,10 +327,14 @@ from tinygrad_edu import cuda  # noqa: E402
 from tinygrad_edu import utils  # noqa: E402
 from tinygrad_edu import nn  # noqa: E402
 from tinygrad_edu import optim  # noqa: E402
+from tinygrad_edu import distributions  # noqa: E402
+from tinygrad_edu import onnx  # noqa: E402
+from tinygrad_edu import distributed, multiprocessing  # noqa: E402
 from tinygrad_edu.serialization import CheckpointError, load, save  # noqa: E402
 from tinygrad_edu.einsum import einsum  # noqa: E402
 from tinygrad_edu.dtypes import finfo, iinfo  # noqa: E402
 from tinygrad_edu.formatting import set_printoptions  # noqa: E402
+from tinygrad_edu.compiler import compile  # noqa: E402, A004  (torch.compile)
 
 moveaxis = movedim
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2

@@ -16,7 +16,7 @@ Differences from PyTorch, on purpose:
   Composite ops label their last node the same way (`mean` ends in a Div labelled
   `MeanBackward0`); only that node is named, the ones before it keep their primitives' names.
 - In-place ops record what PyTorch records: the written tensor takes the op's node, and a
-  write through a view gives the base a `CopySlices` node (functions.py). A view whose
+  write through a view gives the base a `CopySlices` node (functions/). A view whose
   memory was written in place since its node was made reads its base's new history the
   next time an op uses it (`Tensor._refresh_view`, PyTorch's regenerated view grad_fn).
 """

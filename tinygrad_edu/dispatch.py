@@ -2,7 +2,7 @@
 
 Each helper allocates the output on the inputs' device, hands `Strided` views to the
 device's backend (kernels/backend.py), and wraps the result in a Tensor. The primitives in
-`functions.py` call these in their forward and backward.
+`functions/` call these in their forward and backward.
 """
 
 from typing import TYPE_CHECKING, Any

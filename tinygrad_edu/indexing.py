@@ -357,7 +357,10 @@ def first_outside(index: Any, low: int, high: int) -> Any:
 def check_index_range(index: Any, size: int, dim: int) -> None:
     """Raise PyTorch's error unless 0 <= index < size everywhere (a min and a max reduction
     on the index's device, read on the host; the offending value is found only on error)."""
-    bad = first_outside(index, 0, size)
+    from tinygrad_edu import tracing  # (imported here: tracing needs the Tensor class)
+
+    with tracing.argument_check():  # a read that only checks: a trace may go on past it
+        bad = first_outside(index, 0, size)
     if bad is not None:
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 

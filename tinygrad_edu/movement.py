@@ -1,7 +1,7 @@
 """Shape ops: views that share memory (view, permute, expand, slices) and ops that copy.
 
 A view only computes a new (shape, strides, offset) over the same storage; the primitives
-View, Permute, Expand and Slice in functions.py carry the gradient back. Each function labels
+View, Permute, Expand and Slice in functions/ carry the gradient back. Each function labels
 the node it makes with PyTorch's name for it (`autograd.named`): `t()` records a Permute
 that PyTorch calls TBackward0, `x[0]` a Slice that PyTorch calls SelectBackward0.
 """
@@ -256,7 +256,8 @@ def basic_slice(x: Any, key: tuple) -> Any:
 def slice_rows(x: Any, item: slice) -> Any:
     """x[item] for a slice of dim 0 (a batch of rows): with no gradient to track (x has no
     history and needs none, or grad mode is off) just the view, no autograd node."""
-    if (x._base is None and not x._requires_grad) or not autograd._grad_enabled:
+    shortcut = (x._base is None and not x._requires_grad) or not autograd._grad_enabled
+    if shortcut and autograd._recorder is None:  # a trace must see the Slice (tracing.py)
         length, stride, skipped = slice_geometry(item, x._shape[0], x._strides[0])
         return x._view_of((length,) + x._shape[1:], (stride,) + x._strides[1:],
                           x._offset + skipped)

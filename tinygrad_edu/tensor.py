@@ -12,7 +12,7 @@ with other shape/strides/offset: no copy, and writes through one show in the oth
 
 Autograd fields: `requires_grad`, `grad`, `grad_fn` (the node that made this tensor), and
 `is_leaf`. The math and view methods come from `TensorMath` (tensor_math.py): one-liners
-into `functions.py` (the primitives) and `composite.py` (everything built from them).
+into `functions/` (the primitives) and `composite/` (everything built from them).
 
 Import order (for the curious): tensor_math -> functions/composite -> dispatch, which refer
 to `tensor.Tensor` only when called, so they can be loaded before this class exists.
@@ -120,7 +120,7 @@ class Tensor(TensorMath):
         return tensor
 
     def _view_of(self, shape: tuple, strides: tuple, offset: int) -> "Tensor":
-        """A new tensor over this one's storage (no autograd; functions.py adds that)."""
+        """A new tensor over this one's storage (no autograd; functions/ adds that)."""
         tensor = object.__new__(Tensor)
         tensor._storage = self._storage
         tensor._shape = tuple(shape)
@@ -528,6 +528,18 @@ class Tensor(TensorMath):
             table = self.grad_fn.__dict__.setdefault("_tensor_hooks", {})
             hooks = table.setdefault(self._output_nr, [])
             hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable) -> Any:
+        """Call hook(self) after backward has added into this leaf's `.grad` (DDP uses it)."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", [])
+        hooks.append(hook)
         return _RemovableHandle(hooks, hook)
 
     def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,

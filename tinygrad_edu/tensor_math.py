@@ -594,12 +594,14 @@ class TensorMath:
     def argwhere(self) -> Any:
         return C.nonzero(self)
 
-    # ---- scans (composed: see composite._scan)
+    # ---- scans (composed: see composite/scans.py, _scan)
     def cumsum(self, dim: int, dtype: Any = None) -> Any:
         return C.cumsum(self, dim, dtype)
 
     def cumprod(self, dim: int, dtype: Any = None) -> Any:
         return C.cumprod(self, dim, dtype)
+
+    cummax, cummin, logcumsumexp = C.cummax, C.cummin, C.logcumsumexp
 
     def softmax(self, dim: int, dtype: Any = None) -> Any:
         return C.softmax(self, dim, dtype)
@@ -625,6 +627,11 @@ class TensorMath:
 
     def outer(self, other: Any) -> Any:
         return C.outer(self, other)
+
+    # ---- composite/linalg.py: the functions themselves are the methods
+    trace, cross, kron, diag_embed, cov, corrcoef = (C.trace, C.cross, C.kron, C.diag_embed,
+                                                      C.cov, C.corrcoef)
+    baddbmm, addbmm, addmv, addr = C.baddbmm, C.addbmm, C.addmv, C.addr
 
     # ---- shape and views
     def view(self, *shape: Any) -> Any:
@@ -784,6 +791,21 @@ class TensorMath:
     def __setitem__(self, key: Any, value: Any) -> None:
         indexing.setitem(self, key, value)
 
+    # ---- special functions (composite/special.py): the functions themselves are the methods
+    sinh, cosh, asinh, acosh, atanh = C.sinh, C.cosh, C.asinh, C.acosh, C.atanh
+    arcsinh, arccosh, arctanh = C.asinh, C.acosh, C.atanh
+    logaddexp, logaddexp2, hypot, xlogy, logit = (C.logaddexp, C.logaddexp2, C.hypot, C.xlogy,
+                                                  C.logit)
+    fmod, copysign, signbit, heaviside = C.fmod, C.copysign, C.signbit, C.heaviside
+    sinc, deg2rad, rad2deg, float_power = C.sinc, C.deg2rad, C.rad2deg, C.float_power
+
+    def float_power_(self, exponent: Any) -> Any:
+        if self.dtype is not dtypes.float64:  # float_power is float64: it refuses a cast
+            raise RuntimeError("the base given to float_power_ has dtype "
+                               f"{dtypes.scalar_type_name(self.dtype)} but the operation's "
+                               "result requires dtype Double")
+        return self._assign(C.float_power(self._inplace_input(), exponent))
+
     # ---- sizes in bytes
     @property
     def itemsize(self) -> int:
@@ -847,6 +869,10 @@ for _name in ("asin", "acos", "atan", "expm1", "atan2", "abs", "sqrt", "rsqrt", 
               "tanh", "sigmoid", "reciprocal", "floor", "ceil", "round", "trunc", "frac",
               "sign", "square", "exp2", "erf", "tril", "triu", "lerp", "addmm", "clamp_min",
               "clamp_max"):
+    setattr(TensorMath, _name + "_", _in_place(_name))
+for _name in ("sinh", "cosh", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh",
+              "hypot", "xlogy", "logit", "fmod", "copysign", "sinc", "heaviside", "deg2rad",
+              "rad2deg", "baddbmm", "addbmm", "addmv", "addr"):
     setattr(TensorMath, _name + "_", _in_place(_name))
 
 

@@ -130,15 +130,19 @@ class Trace:
         node = Node(kind, target, args, options, output)
         index = len(self.nodes)
         self.nodes.append(node)
+        # an output's memory counts as traced only when the op read traced data: a view of
+        # a constant (BatchNorm's running_mean.view(...)) leaves the constant a constant
+        from_inputs = any(self._is_traced(a) for a in args)
         for number, tensor in enumerate(node.outputs()):
             self._producer[id(tensor)] = (index, number)
-            self._storages.add(id(tensor._storage.buffer))
+            if from_inputs:
+                self._storages.add(id(tensor._storage.buffer))
             self._keep.append(tensor)
         self._keep.append(args)
 
     def _primitive(self, function: type, args: tuple, options: dict) -> Any:
         """Function.apply while recording: run it, then write it down (outermost only)."""
-        if self._depth:
+        if self._depth or _checks:
             return function._run(args, options)
         self._depth += 1
         try:
@@ -150,13 +154,14 @@ class Trace:
 
 
 _active: list = []  # the traces being recorded (innermost last)
+_checks: list = []  # non-empty inside argument_check(): reads there only check arguments
 _SHADOW = object()  # marks an instance attribute that record() added and must delete
 
 
 def _wrap_pure(name: str, helper: Any) -> Any:
     def recorded(*args: Any, **options: Any) -> Any:
         trace = _active[-1]
-        if trace._depth:
+        if trace._depth or _checks:
             return helper(*args, **options)
         trace._depth += 1
         try:
@@ -183,7 +188,7 @@ def _wrap_backend(name: str, method: Any) -> Any:
     reads to the host for nonzero or tensor indices): fine on constants, not on traced data."""
     def recorded(*args: Any, **options: Any) -> Any:
         trace = _active[-1]
-        if not trace._depth and any(getattr(a, "buffer", None) is not None
+        if not trace._depth and not _checks and any(getattr(a, "buffer", None) is not None
                                     and id(a.buffer) in trace._storages for a in args):
             trace.problem(f"backend.{name} ran on a traced tensor outside a recorded "
                           "op (bitwise math, sorting or a read to the host)")
@@ -202,7 +207,7 @@ def _wrap_rng(rng: Any) -> Any:
 def _wrap_read(name: str, method: Any) -> Any:
     def recorded(self: Any, *args: Any, **options: Any) -> Any:
         trace = _active[-1]
-        if not trace._depth and trace._is_traced(self):
+        if not trace._depth and not _checks and trace._is_traced(self):
             trace.problem(f"Tensor.{name}() read a traced value back to Python "
                           "(a branch or a number taken from it would be frozen)")
         trace._depth += 1  # bool() calls item(), which reads through the backend: say it once
@@ -211,6 +216,19 @@ def _wrap_read(name: str, method: Any) -> Any:
         finally:
             trace._depth -= 1
     return recorded
+
+
+@contextlib.contextmanager
+def argument_check():
+    """Reads to Python inside this block only check arguments: the run either raises or
+    goes on exactly as it would have (embedding's "index out of range"), so they are no
+    trace problem, and the ops computing them (a min and a max of the indices) are not
+    recorded. Never use it for a read whose value changes what is computed."""
+    _checks.append(True)
+    try:
+        yield
+    finally:
+        _checks.pop()
 
 
 @contextlib.contextmanager

@@ -7,7 +7,7 @@
     utils                      gradient clipping, parameters <-> one vector, rnn.pad_sequence
 """
 
-from tinygrad_edu.nn import functional, init, utils
+from tinygrad_edu.nn import functional, init, parallel, utils
 from tinygrad_edu.nn.modules import (
     CELU,
     ELU,
@@ -40,6 +40,7 @@ from tinygrad_edu.nn.modules import (
     Dropout1d,
     Dropout2d,
     Embedding,
+    EmbeddingBag,
     Flatten,
     Fold,
     GaussianNLLLoss,
@@ -125,7 +126,8 @@ __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BCELoss",
     "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "ConstantPad1d", "ConstantPad2d", "Conv1d",
     "Conv2d", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "Dropout1d", "Dropout2d", "ELU",
-    "Embedding", "Flatten", "GELU", "GRU", "GRUCell", "GroupNorm", "Hardsigmoid", "Hardswish",
+    "Embedding", "EmbeddingBag", "Flatten", "GELU", "GRU", "GRUCell", "GroupNorm", "Hardsigmoid",
+    "Hardswish",
     "Hardtanh", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LSTM", "LSTMCell", "LayerNorm",
     "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Mish",
     "Module", "ModuleDict", "ModuleList", "MultiheadAttention", "NLLLoss",

@@ -1,7 +1,7 @@
 """The fused primitives of nn: convolution and max pooling, forward and backward side by side.
 
 Everything else in `nn` (linear, batch norm, the losses, average pooling, ...) is composed
-from the primitives in `tinygrad_edu/functions.py`. These two are primitives because a
+from the primitives in `tinygrad_edu/functions/`. These two are primitives because a
 composed version (gather every window, multiply, sum) is many times slower and uses memory
 proportional to the kernel size; the backend does them in one pass (kernels/cpu/conv.py).
 

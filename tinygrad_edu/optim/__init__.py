@@ -15,11 +15,12 @@ from tinygrad_edu.optim.adadelta import Adadelta
 from tinygrad_edu.optim.adagrad import Adagrad
 from tinygrad_edu.optim.adam import Adam, AdamW
 from tinygrad_edu.optim.adamax import Adamax
+from tinygrad_edu.optim.lbfgs import LBFGS
 from tinygrad_edu.optim.nadam import NAdam
 from tinygrad_edu.optim.optimizer import Optimizer
 from tinygrad_edu.optim.radam import RAdam
 from tinygrad_edu.optim.rmsprop import RMSprop
 from tinygrad_edu.optim.sgd import SGD
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer",
-           "RAdam", "RMSprop", "lr_scheduler"]
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam",
+           "Optimizer", "RAdam", "RMSprop", "lr_scheduler"]

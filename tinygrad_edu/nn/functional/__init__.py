@@ -1,10 +1,15 @@
 """nn.functional: the stateless forms of the layers and losses (`import ... as F`).
 
-    activation.py  relu, gelu, silu, softmax, ...      conv.py   conv, pooling
-    layers.py      linear, norms, dropout, embedding   shape.py  one_hot, pad, interpolate
-    loss.py        mse, cross entropy, nll, bce, kl_div, ...
-    attention.py   scaled_dot_product_attention, multi_head_attention_forward
-    distance.py    cosine_similarity, pairwise_distance
+    activation.py   relu, gelu, silu, softmax, ...
+    layers.py       linear, norms, dropout, embedding
+    sparse.py       embedding_bag
+    conv.py         conv, conv_transpose, unfold, fold
+    pooling.py      max, average and adaptive pooling; pixel_shuffle
+    shape.py        one_hot, pad, interpolate
+    loss.py         mse, cross entropy, nll, bce, kl_div, ...
+    loss_margin.py  margin, ranking and likelihood losses
+    attention.py    scaled_dot_product_attention, multi_head_attention_forward
+    distance.py     cosine_similarity, pairwise_distance
 """
 
 from tinygrad_edu.nn.functional.activation import (
@@ -45,21 +50,11 @@ from tinygrad_edu.nn.functional.attention import (
     scaled_dot_product_attention,
 )
 from tinygrad_edu.nn.functional.conv import (
-    adaptive_avg_pool1d,
-    adaptive_avg_pool2d,
-    adaptive_max_pool1d,
-    adaptive_max_pool2d,
-    avg_pool1d,
-    avg_pool2d,
     conv1d,
     conv2d,
     conv_transpose1d,
     conv_transpose2d,
     fold,
-    max_pool1d,
-    max_pool2d,
-    pixel_shuffle,
-    pixel_unshuffle,
     unfold,
 )
 from tinygrad_edu.nn.functional.distance import cosine_similarity, pairwise_distance
@@ -80,25 +75,40 @@ from tinygrad_edu.nn.functional.layers import (
 from tinygrad_edu.nn.functional.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
-    cosine_embedding_loss,
     cross_entropy,
-    gaussian_nll_loss,
-    hinge_embedding_loss,
     huber_loss,
     kl_div,
     l1_loss,
-    margin_ranking_loss,
     mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+from tinygrad_edu.nn.functional.loss_margin import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
     multi_margin_loss,
     multilabel_margin_loss,
     multilabel_soft_margin_loss,
-    nll_loss,
     poisson_nll_loss,
-    smooth_l1_loss,
     soft_margin_loss,
     triplet_margin_loss,
 )
+from tinygrad_edu.nn.functional.pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+    pixel_shuffle,
+    pixel_unshuffle,
+)
 from tinygrad_edu.nn.functional.shape import interpolate, one_hot, pad
+from tinygrad_edu.nn.functional.sparse import embedding_bag
 
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm",
@@ -117,5 +127,5 @@ __all__ = [
     "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss",
     "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss",
     "adaptive_max_pool1d", "adaptive_max_pool2d", "conv_transpose1d", "conv_transpose2d", "fold",
-    "pixel_shuffle", "pixel_unshuffle", "unfold",
+    "pixel_shuffle", "pixel_unshuffle", "unfold", "embedding_bag",
 ]

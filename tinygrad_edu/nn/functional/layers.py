@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tinygrad_edu import autograd, creation, dispatch, dtypes
+from tinygrad_edu import autograd, creation, dispatch, dtypes, tracing
 from tinygrad_edu import composite as C
 from tinygrad_edu import functions as F
 from tinygrad_edu.movement import _to_device
@@ -332,10 +332,12 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     rows, dim = weight.shape
     indices = input.long()
     if indices.numel():
-        host = indices.detach().cpu().numpy()
+        with tracing.argument_check():  # this read only checks the range (ONNX export)
+            host = indices.detach().cpu().numpy()
         if host.min() < 0 or host.max() >= rows:
             raise IndexError("index out of range in self")
-        if max_norm is not None:
+        if max_norm is not None:  # a read that changes the weights: a trace must see it
+            host = indices.detach().cpu().numpy()
             _renorm_rows(weight, np.unique(host), max_norm, norm_type)
     columns = _to_device(np.arange(dim, dtype=np.int64), indices)
     positions = C.add(C.mul(indices.unsqueeze(-1), dim), columns)  # (..., dim)

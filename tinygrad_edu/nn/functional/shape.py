@@ -208,7 +208,7 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
                            f"({shown[0]}) output ({shown[1]})")
     if mode == "area":
-        from tinygrad_edu.nn.functional.conv import adaptive_avg_pool1d, adaptive_avg_pool2d
+        from tinygrad_edu.nn.functional.pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
         return (adaptive_avg_pool1d if spatial == 1 else adaptive_avg_pool2d)(input, out_sizes)
     if mode in ("nearest", "nearest-exact"):
         sources = (None, None) + tuple(

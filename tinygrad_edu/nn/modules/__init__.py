@@ -97,7 +97,7 @@ from tinygrad_edu.nn.modules.pooling import (
     MaxPool2d,
 )
 from tinygrad_edu.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
-from tinygrad_edu.nn.modules.sparse import Embedding
+from tinygrad_edu.nn.modules.sparse import Embedding, EmbeddingBag
 from tinygrad_edu.nn.modules.transformer import (
     Transformer,
     TransformerDecoder,
@@ -111,7 +111,8 @@ __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BCELoss",
     "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "ConstantPad1d", "ConstantPad2d", "Conv1d",
     "Conv2d", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "Dropout1d", "Dropout2d", "ELU",
-    "Embedding", "Flatten", "GELU", "GRU", "GRUCell", "GroupNorm", "Hardsigmoid", "Hardswish",
+    "Embedding", "EmbeddingBag", "Flatten", "GELU", "GRU", "GRUCell", "GroupNorm", "Hardsigmoid",
+    "Hardswish",
     "Hardtanh", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LSTM", "LSTMCell", "LayerNorm",
     "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Mish",
     "Module", "ModuleDict", "ModuleList", "MultiheadAttention", "NLLLoss",

@@ -1,4 +1,4 @@
-"""Loss modules: hold the options (reduction, weight, ...) and call nn/functional/loss.py."""
+"""Loss modules: hold the options (reduction, weight, ...) and call nn/functional/loss*.py."""
 
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.nn.functional.loss import _legacy_reduction

@@ -24,6 +24,7 @@ from tinygrad_edu.nn import functional as F
 from tinygrad_edu.nn import init
 from tinygrad_edu.nn.modules.module import Module
 from tinygrad_edu.nn.parameter import Parameter
+from tinygrad_edu.nn.utils.rnn import PackedSequence, pad_packed_sequence
 from tinygrad_edu.tensor import Tensor
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -147,6 +148,8 @@ class RNNBase(Module):
         """input (T, N, input_size) ((N, T, .) with batch_first; (T, .) unbatched) ->
         (output (T, N, directions * hidden), h_n (layers * directions, N, hidden)),
         with h_n replaced by (h_n, c_n) for LSTM."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         name = type(self).__name__
         if input.dim() not in (2, 3):
             raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D "
@@ -159,8 +162,24 @@ class RNNBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")
+        h0, c0 = self._initial_state(input, hx, input.shape[1], batched)
+        output, h_n, c_n = self._layers(input, h0, c0)
+        if not batched:
+            output = output.squeeze(1)
+            h_n = h_n.squeeze(1)
+            c_n = c_n.squeeze(1) if c_n is not None else None
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        return output, ((h_n, c_n) if self.mode == "LSTM" else h_n)
+
+    def _layers(self, input: Tensor, h0: Tensor, c0: Tensor | None,
+                batch_sizes: list | None = None) -> tuple:
+        """Every layer and direction over input (T, N, features): (output, h_n, c_n).
+
+        batch_sizes (a packed batch, sorted longest first): at step t only the first
+        batch_sizes[t] sequences run; the others keep their state, so each final state is
+        the one after the sequence's own last step (forward) or first step (reverse)."""
         steps, batch = input.shape[0], input.shape[1]
-        h0, c0 = self._initial_state(input, hx, batch, batched)
         directions = 2 if self.bidirectional else 1
         layer_input = input
         final_h, final_c = [], []
@@ -175,7 +194,15 @@ class RNNBase(Module):
                 step_outputs: list = [None] * steps
                 order = range(steps) if direction == 0 else range(steps - 1, -1, -1)
                 for t in order:
-                    h, c = _step(self.mode, projections[t], h, c, w_hh, b_hh, w_hr)
+                    running = batch if batch_sizes is None else batch_sizes[t]
+                    if running == batch:
+                        h, c = _step(self.mode, projections[t], h, c, w_hh, b_hh, w_hr)
+                    else:
+                        h_run, c_run = _step(self.mode, projections[t, :running], h[:running],
+                                             None if c is None else c[:running], w_hh, b_hh,
+                                             w_hr)
+                        h = cat([h_run, h[running:]], 0)
+                        c = None if c is None else cat([c_run, c[running:]], 0)
                     step_outputs[t] = h
                 outputs.append(stack(step_outputs, 0))
                 final_h.append(h)
@@ -183,16 +210,30 @@ class RNNBase(Module):
             layer_input = outputs[0] if directions == 1 else cat(outputs, 2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)
-        output = layer_input
         h_n = stack(final_h, 0)
         c_n = stack(final_c, 0) if self.mode == "LSTM" else None
-        if not batched:
-            output = output.squeeze(1)
-            h_n = h_n.squeeze(1)
-            c_n = c_n.squeeze(1) if c_n is not None else None
-        elif self.batch_first:
-            output = output.transpose(0, 1)
-        return output, ((h_n, c_n) if self.mode == "LSTM" else h_n)
+        return layer_input, h_n, c_n
+
+    def _forward_packed(self, packed: PackedSequence, hx: Any) -> tuple:
+        """forward for a PackedSequence: the state hx and the returned state are in the
+        batch's original order; the output is packed like the input."""
+        sorted_input = packed._replace(unsorted_indices=None)
+        padded, _ = pad_packed_sequence(sorted_input)  # (T, N, features), longest first
+        if padded.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {padded.shape[-1]}")
+        order, inverse = packed.sorted_indices, packed.unsorted_indices
+        if hx is not None and order is not None:
+            hx = (tuple(state.index_select(1, order) for state in hx)
+                  if self.mode == "LSTM" else hx.index_select(1, order))
+        h0, c0 = self._initial_state(padded, hx, padded.shape[1], True)
+        batch_sizes = [int(v) for v in packed.batch_sizes.tolist()]
+        output, h_n, c_n = self._layers(padded, h0, c0, batch_sizes)
+        data = cat([output[t, :count] for t, count in enumerate(batch_sizes)], 0)
+        if inverse is not None:
+            h_n = h_n.index_select(1, inverse)
+            c_n = c_n.index_select(1, inverse) if c_n is not None else None
+        return packed._replace(data=data), ((h_n, c_n) if self.mode == "LSTM" else h_n)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"

@@ -1,7 +1,14 @@
 """DistributedSampler: each of `num_replicas` processes reads its own 1/num_replicas share.
 
-There is no `tinygrad_edu.distributed`; the world size and rank come from the arguments or, like
-`torchrun` sets them, from the environment variables WORLD_SIZE and RANK (default 1 and 0).
+The world size and rank come from the arguments, else from the default process group
+(`tinygrad_edu.distributed`), else from the environment variables WORLD_SIZE and RANK that
+`torchrun` sets (default 1 and 0). PyTorch: without an initialised group it raises instead of
+reading the environment.
+
+With shuffle=False the indices are PyTorch's, element for element. With shuffle=True they are
+a permutation by our generator seeded with seed + epoch: the same on every rank and in every
+run, but not PyTorch's order, since `randperm` here draws from NumPy's PCG64, not from
+PyTorch's Mersenne Twister (see the README).
 """
 
 from __future__ import annotations
@@ -35,10 +42,12 @@ class DistributedSampler(Sampler[int]):
         seed: int = 0,
         drop_last: bool = False,
     ) -> None:
+        group_on = _tg.distributed.is_initialized()
         if num_replicas is None:
-            num_replicas = int(os.environ.get("WORLD_SIZE", "1"))
+            num_replicas = (_tg.distributed.get_world_size() if group_on
+                            else int(os.environ.get("WORLD_SIZE", "1")))
         if rank is None:
-            rank = int(os.environ.get("RANK", "0"))
+            rank = _tg.distributed.get_rank() if group_on else int(os.environ.get("RANK", "0"))
         if num_replicas < 1:
             raise ValueError(f"num_replicas must be >= 1, got {num_replicas}")
         if rank >= num_replicas or rank < 0:

@@ -1,0 +1,204 @@
+"""Ops composed from the primitives in functions/: no backward of their own.
+
+Autograd differentiates these for free, because every step is a primitive that knows its
+gradient. Read `mean` as "a Sum, then a Div": that is exactly the graph it records.
+
+The modules, in the order they build on one another (each imports only modules above it):
+
+    operands.py     how an op reads its arguments: scalar_tensor, promote (PyTorch's result
+                    dtype for mixed operands), the common dtype of a comparison, dim as axes
+    logic.py        eq ne lt le gt ge, logical_and/or/xor/not, isnan isinf, maximum minimum,
+                    where, masked_fill, any all
+    arithmetic.py   add sub mul div pow, floor_divide remainder, neg; floor ceil trunc round
+                    frac, nan_to_num, isfinite; bitwise_and/or/xor/not and shifts; clamp, sign
+    reductions.py   sum mean var std norm logsumexp prod amax amin max min argmax argmin
+    elementwise.py  exp log log2 log10, asin acos atan atan2 tan, expm1 exp2, lerp addcmul
+                    addcdiv, tril triu, masked_select; isclose allclose equal
+    special.py      sinh cosh asinh acosh atanh, logaddexp logaddexp2 hypot, xlogy logit,
+                    fmod copysign signbit, sinc deg2rad rad2deg heaviside float_power
+    products.py     matmul mm bmm mv dot outer addmm; softmax log_softmax
+    scans.py        cumsum cumprod cummax cummin logcumsumexp (a doubling scan);
+                    count_nonzero nonzero bincount; cdist, var_mean std_mean, diff, nansum
+                    nanmean, isin
+    linalg.py       trace cross linalg_cross kron, baddbmm addbmm addmv addr, diag_embed
+                    block_diag cartesian_prod vander, cov corrcoef
+    sorting.py      sort argsort topk; median nanmedian kthvalue mode; unique
+                    unique_consecutive (all from one stable argsort kernel)
+
+Every public name is re-exported here: `from tinygrad_edu import composite as C; C.mean(x)`.
+"""
+
+from tinygrad_edu.composite.arithmetic import (
+    add,
+    bitwise_and,
+    bitwise_left_shift,
+    bitwise_not,
+    bitwise_or,
+    bitwise_right_shift,
+    bitwise_xor,
+    ceil,
+    clamp,
+    div,
+    floor,
+    floor_divide,
+    frac,
+    isfinite,
+    mul,
+    nan_to_num,
+    neg,
+    pow,  # noqa: A004
+    remainder,
+    round,  # noqa: A004
+    sign,
+    sub,
+    trunc,
+)
+from tinygrad_edu.composite.elementwise import (
+    acos,
+    addcdiv,
+    addcmul,
+    allclose,
+    asin,
+    atan,
+    atan2,
+    equal,
+    exp,
+    exp2,
+    expm1,
+    isclose,
+    lerp,
+    log,
+    log2,
+    log10,
+    masked_select,
+    tan,
+    tril,
+    triu,
+)
+from tinygrad_edu.composite.linalg import (
+    addbmm,
+    addmv,
+    addr,
+    baddbmm,
+    block_diag,
+    cartesian_prod,
+    corrcoef,
+    cov,
+    cross,
+    diag_embed,
+    kron,
+    linalg_cross,
+    trace,
+    vander,
+)
+from tinygrad_edu.composite.logic import (
+    all,  # noqa: A004
+    any,  # noqa: A004
+    eq,
+    ge,
+    gt,
+    isinf,
+    isnan,
+    le,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    masked_fill,
+    maximum,
+    minimum,
+    ne,
+    where,
+)
+from tinygrad_edu.composite.operands import (
+    promote,
+    scalar_tensor,
+)
+from tinygrad_edu.composite.products import (
+    addmm,
+    bmm,
+    dot,
+    log_softmax,
+    matmul,
+    mm,
+    mv,
+    outer,
+    softmax,
+)
+from tinygrad_edu.composite.reductions import (
+    MaxResult,
+    MinResult,
+    amax,
+    amin,
+    argmax,
+    argmin,
+    logsumexp,
+    max,  # noqa: A004
+    mean,
+    min,  # noqa: A004
+    norm,
+    prod,
+    std,
+    sum,  # noqa: A004
+    var,
+)
+from tinygrad_edu.composite.scans import (
+    CummaxResult,
+    CumminResult,
+    bincount,
+    cdist,
+    count_nonzero,
+    cummax,
+    cummin,
+    cumprod,
+    cumsum,
+    diff,
+    isin,
+    logcumsumexp,
+    nanmean,
+    nansum,
+    nonzero,
+    std_mean,
+    var_mean,
+)
+from tinygrad_edu.composite.sorting import (
+    KthvalueResult,
+    MedianResult,
+    ModeResult,
+    NanmedianResult,
+    SortResult,
+    TopkResult,
+    argsort,
+    kthvalue,
+    median,
+    mode,
+    nanmedian,
+    sort,
+    topk,
+    unique,
+    unique_consecutive,
+)
+from tinygrad_edu.composite.special import (
+    acosh,
+    arccosh,
+    arcsinh,
+    arctanh,
+    asinh,
+    atanh,
+    copysign,
+    cosh,
+    deg2rad,
+    float_power,
+    fmod,
+    heaviside,
+    hypot,
+    logaddexp,
+    logaddexp2,
+    logit,
+    rad2deg,
+    signbit,
+    sinc,
+    sinh,
+    xlogy,
+)
