@@ -8,12 +8,9 @@ Every looked-up row is added into its bag's output row (index_add: a scatter-add
 so the backward is a gather. A 2-D input (B, N) is B bags of N indices each.
 """
 
-from typing import Any
-
 import numpy as np
 
-from tinygrad_edu import creation, dtypes
-from tinygrad_edu.movement import stack
+from tinygrad_edu import creation
 from tinygrad_edu.nn.functional.layers import embedding
 from tinygrad_edu.tensor import Tensor
 
@@ -96,22 +93,24 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
 
 
 def _bag_max(rows: Tensor, starts: list, keep: Tensor | None, weight: Tensor) -> Tensor:
-    """The elementwise max over each bag's rows, zeros for an empty bag: one amax per bag
-    (bags are ragged; a Python loop over them, each step one reduction kernel)."""
-    kept = None if keep is None else keep.tolist()
-    zeros = creation.zeros(weight.shape[1], dtype=weight.dtype, device=weight.device)
-    results = []
-    for first, stop in zip(starts, starts[1:]):
-        members: Any = list(range(first, stop))
-        if kept is not None:
-            members = [k for k in members if kept[k]]
-        if not members:
-            results.append(zeros)
-        elif len(members) == stop - first:
-            results.append(rows[first:stop].amax(0))
-        else:
-            index = creation.tensor(members, dtype=dtypes.int64, device=weight.device)
-            results.append(rows.index_select(0, index).amax(0))
-    if not results:
-        return creation.zeros(0, weight.shape[1], dtype=weight.dtype, device=weight.device)
-    return stack(results, 0)
+    """The elementwise max over each bag's rows, zeros for an empty bag.
+
+    Bags are ragged, so they are laid out as a (bags, longest bag) table of row numbers,
+    the unused slots masked with -inf before one amax over the table's rows."""
+    count, dim = len(starts) - 1, weight.shape[1]
+    kept = np.ones(rows.shape[0], dtype=bool) if keep is None else keep.cpu().numpy()
+    members = [np.flatnonzero(kept[first:stop]) + first
+               for first, stop in zip(starts, starts[1:])]
+    longest = max((len(m) for m in members), default=0)
+    if longest == 0:
+        return creation.zeros(count, dim, dtype=weight.dtype, device=weight.device)
+    table = np.zeros((count, longest), dtype=np.int64)
+    used = np.zeros((count, longest), dtype=bool)
+    for bag, positions in enumerate(members):
+        table[bag, :len(positions)] = positions
+        used[bag, :len(positions)] = True
+    picked = rows.index_select(0, creation.tensor(table.reshape(-1), device=weight.device))
+    used_mask = creation.tensor(used, device=weight.device).unsqueeze(-1)
+    masked = picked.view(count, longest, dim).masked_fill(~used_mask, float("-inf"))
+    nonempty = creation.tensor(used.any(1), device=weight.device).unsqueeze(-1)
+    return masked.amax(1).masked_fill(~nonempty, 0.0)
