@@ -273,14 +273,14 @@ def plan_backward(spec: KernelSpec, needs: tuple) -> BackwardPlan:
 
 
 def backward_source(spec: KernelSpec, plan: BackwardPlan, ndim: int, read_levels: tuple,
-                    grad_levels: tuple, summed_levels: tuple = ()) -> str:
+                    grad_levels: tuple, summed: tuple = (), summed_levels: tuple = ()) -> str:
     """The backward kernel `fused_backward(grad_in.., in.., saved.., grad_out.., n0, ..)`.
 
     read_levels / grad_levels place the loads of the inputs it reads and of the output
     gradients, as in forward_source. An input that was broadcast has its gradient summed
     over the broadcast dims (what `unbroadcast` does): its grad_in array is a zeroed view
-    with stride 0 along them, and the kernel adds into it (`+=`) at every index, at loop
-    level summed_levels[j] (one per plan.grads_for; ndim or missing: a plain store). That
+    with stride 0 along them, and the kernel adds into it (`+=`) at every index (summed[j]
+    True for the j-th of plan.grads_for; summed_levels[j] is that view's loop level). That
     is safe because a backward kernel runs serially."""
     grads = [f"grad_in{i}" for i in plan.grads_for]
     ins = [f"in{i}" for i in plan.reads]
@@ -300,10 +300,10 @@ def backward_source(spec: KernelSpec, plan: BackwardPlan, ndim: int, read_levels
                 for j, level in enumerate(grad_levels)]
     leveled += [(levels[k], _forward_line(spec, k)) for k in plan.forward_lines]
     leveled += [(ndim, line) for line in plan.adjoint_lines]
-    summed = dict(zip(plan.grads_for, summed_levels))
-    for i in plan.grads_for:
-        level = summed.get(i, ndim)
-        store = "=" if level == ndim else "+="
+    summed = summed or (False,) * len(plan.grads_for)
+    summed_levels = summed_levels or (ndim,) * len(plan.grads_for)
+    for i, add, level in zip(plan.grads_for, summed, summed_levels):
+        store = "+=" if add else "="
         leveled.append((ndim, f"grad_in{i}[{_index(level, ndim)}] {store} dx{i}"))
     return _nest(head, leveled, ndim, False, None)
 

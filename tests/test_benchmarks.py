@@ -21,6 +21,7 @@ CASES = {  # script and arguments: lines its output must contain
     "data": ([], ["tinygrad_edu workers=0", "tinygrad_edu workers=2"]),
     "optim": ([], ["Adam.step (fused kernel)", "tensor-op chain"]),
     "gpu": (["--simulator"], ["fp32 matmul", "zip add", "reduce sum", "tinygrad_edu GPU"]),
+    "compile": (["--no-torch-compile"], ["mlp fwd+bwd", "tinygrad_edu compile"]),
 }
 
 

@@ -5,6 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
+import strategies as S
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
@@ -337,3 +340,69 @@ def test_a_parameter_read_directly_and_through_a_view_compiles_and_sees_updates(
             w.mul_(0.5)  # an optimizer-like update between calls
         close(compiled(x), f(x), "after an in-place update of the parameter")
     assert next(iter(compiled.graphs.values())).program is not None
+
+
+def test_recompile_limit_and_unguardable_arguments_fall_back_to_eager():
+    from tinygrad_edu.compiler.api import RECOMPILE_LIMIT
+
+    compiled = tg.compile(lambda x, scale=1.0: (x * scale).exp() + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for n in range(1, RECOMPILE_LIMIT + 1):
+            compiled(tg.randn(n))
+    with pytest.warns(UserWarning, match="recompile limit"):
+        out = compiled(tg.randn(RECOMPILE_LIMIT + 1))
+    assert out.shape == (RECOMPILE_LIMIT + 1,) and len(compiled.graphs) == RECOMPILE_LIMIT
+    compiled.reset()
+    x = tg.randn(3)
+    with pytest.warns(UserWarning, match="cannot be guarded"):
+        close(compiled(x, scale=np.ones(3)), (x * np.ones(3)).exp() + 1, "eager fallback")
+    compiled(x, scale=2.0)
+    compiled(x, scale=3.0)  # a Python number is part of the key: a new trace
+    assert len(compiled.graphs) == 2
+    close(compiled(x, scale=2.0), (x * 2.0).exp() + 1, "replay of scale=2.0")
+
+
+@settings(max_examples=20, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_random_broadcast_shapes_and_layouts_match_eager(data):
+    """Any two broadcastable shapes, each contiguous, transposed, strided, offset or expanded:
+    the fused kernel's indexing (merged dims, levels, stride 0) against the eager kernels."""
+    shape_a, shape_b = data.draw(S.broadcast_pairs())
+    leaves, views = [], []
+    for shape in (shape_a, shape_b):
+        array = data.draw(S.values(shape, -1.0, 1.0))
+        leaf, view = S.build(tg, array, data.draw(S.layouts()), requires_grad=True)
+        leaves.append(leaf)
+        views.append(view)
+    seed = tg.randn(*np.broadcast_shapes(shape_a, shape_b), dtype=tg.float64)
+
+    def f(a, b):
+        return ((a * b).tanh() + a) * b - (a - b).exp() * 0.5
+
+    def run(function):
+        for leaf in leaves:
+            leaf.grad = None
+        out = function(*views)
+        (out * seed).sum().backward(retain_graph=True)
+        return [out] + [leaf.grad for leaf in leaves]
+
+    expected = run(f)
+    compiled = tg.compile(f)
+    compiled(*views)
+    got = run(compiled)
+    for name, g, e in zip(("output", "grad of a", "grad of b"), got, expected):
+        close(g, e, f"{name}, shapes {shape_a} and {shape_b}", rtol=1e-12, atol=1e-12)
+
+
+def test_module_compile_in_place_keeps_state_dict_and_numbers():
+    tg.manual_seed(0)
+    model = tg.nn.Sequential(tg.nn.Linear(4, 8), tg.nn.GELU("tanh"), tg.nn.Linear(8, 2))
+    x = tg.randn(3, 4)
+    expected = model(x).detach().numpy()
+    keys = list(model.state_dict())
+    assert model.compile() is None
+    for _ in range(2):  # trace, then replay
+        np.testing.assert_allclose(model(x).detach().numpy(), expected, rtol=1e-6)
+    assert list(model.state_dict()) == keys

@@ -35,7 +35,14 @@ Differences from torch.compile, on purpose or for now:
   fusion, as PyTorch's debugging backends; fused kernels are CPU-only, so on CUDA tensors
   the program replays op by op without fusion;
 - the fused node's grad_fn is `CompiledFunctionBackward`, as PyTorch names it, and the ops
-  it replaced have no nodes of their own.
+  it replaced have no nodes of their own;
+- the tracing call returns its eager result (PyTorch runs the compiled graph from the first
+  call); hooks a traced function registers on tensors are not registered again by a
+  replay; `options=` is accepted and ignored.
+
+To look inside: `compiled.explain()` (every guard key, its steps, each generated kernel's
+source), `compiled.graphs` (guard key -> Graph: `.program`, `.fused_groups`, `.problems`),
+`compiled.reset()` (forget every trace).
 """
 
 import time
@@ -310,4 +317,7 @@ class OptimizedModule(Module):
         try:
             return super().__getattr__(name)
         except AttributeError:
-            return getattr(self.__dict__["_modules"]["_orig_mod"], name)
+            original = self.__dict__.get("_modules", {}).get("_orig_mod")
+            if original is None:  # half-built (copying, unpickling): a plain miss
+                raise
+            return getattr(original, name)

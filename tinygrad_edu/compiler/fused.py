@@ -5,10 +5,15 @@ kernels on tensors: it lays the operands out as NumPy views broadcast to the loo
 calls the forward kernel, and, in backward, the gradient kernel. `Fused` is the Function
 that autograd sees: one node for the whole group, PyTorch's `CompiledFunctionBackward`.
 
-What forward saves: only the group's inputs that the backward kernel reads, never the
-intermediates (the backward kernel recomputes those, one multiply-add or tanh per element is
-cheaper than writing and reading an array). That is what PyTorch's compiler does too
+What forward saves: the group's inputs that the backward kernel reads, plus the results of
+its expensive ops (tanh, exp, ...) at the loop's full shape, which the forward kernel writes
+out as extra arrays. Cheap intermediates (adds, multiplies) are recomputed by the backward
+kernel instead of being stored and read back. That is the trade PyTorch's compiler makes
 ("rematerialisation" in its min-cut partitioner).
+
+Gradients of broadcast inputs (a bias row, LayerNorm's per-row statistics) are summed by
+the backward kernel itself, into a zeroed tensor of the input's shape; eager backward writes
+a full-shape gradient and then reduces it (`unbroadcast`).
 """
 
 from typing import Any
@@ -147,14 +152,14 @@ class FusedGroup:
             sizes, arrays, levels = layout(shape, operands)
             ndim = len(sizes)
             first = len(grad_ins)
-            summed = tuple(level if inputs[i][0] != shape else ndim
-                           for i, level in zip(plan.grads_for, levels[:first]))
+            summed = tuple(inputs[i][0] != shape for i in plan.grads_for)
             key = ("backward", needs, ndim, levels, summed)
             kernel = self._kernels.get(key)
             if kernel is None:
                 last = first + len(reads)
                 source = fusion.backward_source(self.spec, plan, ndim, levels[first:last],
-                                                levels[last + len(saved):], summed)
+                                                levels[last + len(saved):], summed,
+                                                levels[:first])
                 self.sources["backward"] = source
                 kernel = self._kernels[key] = fusion.compile_source(source)
             kernel(*arrays, *sizes)

@@ -13,7 +13,7 @@ group(s) that made its arguments when the result is still one valid group, else 
 its own. A group is valid when
 - every member whose result is used outside the group (or returned) has the group's full
   loop shape: the kernel writes its outputs at every index of the loop (a (B, 1) mean used
-  only inside a (B, H) group is recomputed per element instead);
+  only inside a (B, H) group is computed in the kernel's outer loop instead, once a row);
 - every use outside the group comes after the group's last op: the group runs as one step
   where its last op was, so a Sum that reads an early member (LayerNorm's variance) stops
   that member's group from growing past the Sum (else the Sum would wait for its own
@@ -145,10 +145,14 @@ class Program:
     outputs: tuple  # references
     elementwise_nodes: int = 0  # how many recorded ops could fuse
     groups: list = field(default_factory=list)  # the FusedGroups
+    frees: list = field(default_factory=list)  # per step: results no later step reads
 
     def run(self, inputs: tuple) -> list:
         values: dict = {}
-        for step in self.steps:
+        for number, step in enumerate(self.steps):
+            if self.frees and number:  # drop what is dead, as eager code drops its temporaries
+                for dead in self.frees[number - 1]:
+                    values.pop(dead, None)
             args = tuple(_resolve(ref, inputs, values) for ref in step.args)
             options = {key: _resolve(ref, inputs, values) for key, ref in step.options.items()}
             if step.kind == "fused":
@@ -222,7 +226,32 @@ def build_program(trace: Any, fuse: bool = True) -> Program:
                               {key: _reference(trace, v) for key, v in node.options.items()},
                               (k,), node.name(), _label_of(node.output)))
     outputs = tuple(_reference(trace, out) for out in trace.outputs)
-    return Program(steps, outputs, len(fusible), made)
+    return Program(steps, outputs, len(fusible), made, _frees(steps, outputs))
+
+
+def _frees(steps: list, outputs: tuple) -> list:
+    """For each step, the node results whose last reader it is (never a returned one)."""
+    def nodes_in(refs: Any) -> list:
+        found = []
+        for ref in refs:
+            if ref[0] == "node":
+                found.append(ref[1])
+            elif ref[0] == "sequence":
+                found += nodes_in(ref[2])
+        return found
+
+    last: dict = {}
+    for number, step in enumerate(steps):
+        for made in step.numbers:
+            last.setdefault(made, number)  # a result nobody reads dies where it is made
+        for node in nodes_in(list(step.args) + list(step.options.values())):
+            last[node] = number
+    kept = set(nodes_in(outputs))
+    frees: list = [[] for _ in steps]
+    for node, number in last.items():
+        if node not in kept:
+            frees[number].append(node)
+    return frees
 
 
 def _label_of(output: Any) -> str | None:

@@ -451,6 +451,12 @@ class Module(StateDictMixin):
     def eval(self) -> "Module":
         return self.train(False)
 
+    def compile(self, **kwargs: Any) -> None:
+        """Compile this module's forward in place (tinygrad_edu.compile; PyTorch's
+        Module.compile): later calls replay the traced program with fused kernels."""
+        from tinygrad_edu.compiler import compile_module
+        compile_module(self, **kwargs)
+
     def requires_grad_(self, requires_grad: bool = True) -> "Module":
         for parameter in self.parameters():
             parameter.requires_grad_(requires_grad)
