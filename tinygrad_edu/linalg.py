@@ -1,9 +1,10 @@
-"""torch.linalg's names for what tinygrad_edu computes exactly: cross, vector_norm,
-matrix_norm, norm, vecdot, matmul, diagonal.
+"""torch.linalg's names for what tinygrad_edu computes: cross, vector_norm, matrix_norm,
+norm, vecdot, matmul, diagonal; det, solve, inv (Gaussian elimination with partial
+pivoting, composed: see composite/elimination.py).
 
-Not here: what needs a factorization (det, inv, solve, cholesky, qr, svd, eig, and the
-matrix norms ord = 2, -2, 'nuc', which are singular values): the backend has no LU or SVD
-kernel, and a composed one would be slow and less exact than a learner would expect.
+Not here: cholesky, qr, svd, eig, and the matrix norms ord = 2, -2, 'nuc' (singular
+values): iterative or orthogonal factorizations that a composition would make slow and
+hard to read; the backend has no LAPACK kernel.
 """
 
 import builtins
@@ -11,13 +12,15 @@ from typing import Any
 
 from tinygrad_edu import composite as C
 from tinygrad_edu import dtypes
-from tinygrad_edu import tensor as tensor_module
+from tinygrad_edu.composite.elimination import det, inv, solve
 from tinygrad_edu.composite.linalg import linalg_cross as cross
 from tinygrad_edu.movement import diagonal as _diagonal
+from tinygrad_edu.tensor import _axis
 
 matmul = C.matmul
 
-__all__ = ["cross", "diagonal", "matmul", "matrix_norm", "norm", "vecdot", "vector_norm"]
+__all__ = ["cross", "det", "diagonal", "inv", "matmul", "matrix_norm", "norm", "solve",
+           "vecdot", "vector_norm"]
 
 
 def _check_floating(name: str, x: Any) -> None:
@@ -46,7 +49,7 @@ def matrix_norm(x: Any, ord: Any = "fro", dim: tuple = (-2, -1),  # noqa: A002
     if x.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")
-    rows, columns = (tensor_module._axis(d, x.ndim) for d in dim)
+    rows, columns = (_axis(d, x.ndim) for d in dim)
     if ord == "fro":
         return C.norm(x, 2, (rows, columns), keepdim)
     if ord in (1, -1, builtins.float("inf"), builtins.float("-inf")):

@@ -632,6 +632,11 @@ class TensorMath:
     trace, cross, kron, diag_embed, cov, corrcoef = (C.trace, C.cross, C.kron, C.diag_embed,
                                                       C.cov, C.corrcoef)
     baddbmm, addbmm, addmv, addr = C.baddbmm, C.addbmm, C.addmv, C.addr
+    det, inverse = C.det, C.inv  # composite/elimination.py
+
+    # ---- composite/shape.py and search.py
+    tensor_split, take_along_dim, rot90 = C.tensor_split, C.take_along_dim, C.rot90
+    histc, aminmax = C.histc, C.aminmax
 
     # ---- shape and views
     def view(self, *shape: Any) -> Any:
@@ -798,6 +803,7 @@ class TensorMath:
                                                   C.logit)
     fmod, copysign, signbit, heaviside = C.fmod, C.copysign, C.signbit, C.heaviside
     sinc, deg2rad, rad2deg, float_power = C.sinc, C.deg2rad, C.rad2deg, C.float_power
+    lgamma, digamma = C.lgamma, C.digamma
 
     def float_power_(self, exponent: Any) -> Any:
         if self.dtype is not dtypes.float64:  # float_power is float64: it refuses a cast
@@ -872,7 +878,7 @@ for _name in ("asin", "acos", "atan", "expm1", "atan2", "abs", "sqrt", "rsqrt", 
     setattr(TensorMath, _name + "_", _in_place(_name))
 for _name in ("sinh", "cosh", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh",
               "hypot", "xlogy", "logit", "fmod", "copysign", "sinc", "heaviside", "deg2rad",
-              "rad2deg", "baddbmm", "addbmm", "addmv", "addr"):
+              "rad2deg", "lgamma", "digamma", "baddbmm", "addbmm", "addmv", "addr"):
     setattr(TensorMath, _name + "_", _in_place(_name))
 
 

@@ -16,14 +16,19 @@ The modules, in the order they build on one another (each imports only modules a
                     addcdiv, tril triu, masked_select; isclose allclose equal
     special.py      sinh cosh asinh acosh atanh, logaddexp logaddexp2 hypot, xlogy logit,
                     fmod copysign signbit, sinc deg2rad rad2deg heaviside float_power
+    gamma.py        lgamma digamma (shift, Stirling's series, reflection)
     products.py     matmul mm bmm mv dot outer addmm; softmax log_softmax
     scans.py        cumsum cumprod cummax cummin logcumsumexp (a doubling scan);
                     count_nonzero nonzero bincount; cdist, var_mean std_mean, diff, nansum
                     nanmean, isin
     linalg.py       trace cross linalg_cross kron, baddbmm addbmm addmv addr, diag_embed
                     block_diag cartesian_prod vander, cov corrcoef
+    elimination.py  det solve inv: Gaussian elimination with partial pivoting, batched
     sorting.py      sort argsort topk; median nanmedian kthvalue mode; unique
                     unique_consecutive (all from one stable argsort kernel)
+    search.py       searchsorted bucketize (a binary search of tensor ops), histc, aminmax
+    shape.py        tensor_split take_along_dim rot90, atleast_1d/2d/3d column_stack,
+                    tril_indices triu_indices
 
 Every public name is re-exported here: `from tinygrad_edu import composite as C; C.mean(x)`.
 """
@@ -74,6 +79,15 @@ from tinygrad_edu.composite.elementwise import (
     tan,
     tril,
     triu,
+)
+from tinygrad_edu.composite.elimination import (
+    det,
+    inv,
+    solve,
+)
+from tinygrad_edu.composite.gamma import (
+    digamma,
+    lgamma,
 )
 from tinygrad_edu.composite.linalg import (
     addbmm,
@@ -161,6 +175,24 @@ from tinygrad_edu.composite.scans import (
     nonzero,
     std_mean,
     var_mean,
+)
+from tinygrad_edu.composite.search import (
+    AminmaxResult,
+    aminmax,
+    bucketize,
+    histc,
+    searchsorted,
+)
+from tinygrad_edu.composite.shape import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    column_stack,
+    rot90,
+    take_along_dim,
+    tensor_split,
+    tril_indices,
+    triu_indices,
 )
 from tinygrad_edu.composite.sorting import (
     KthvalueResult,

@@ -171,6 +171,7 @@ def hypot(a: Any, b: Any) -> Any:
     of a^2; inf if either is inf (even with a nan), as C's hypot.
 
     PyTorch: the gradient at a = b = 0 is nan (a / hypot); here it is 0."""
+    _not_for_integers("hypot", a, b)
     a, b = _float_pair(a, b)
     magnitude_a, magnitude_b = F.Abs.apply(a), F.Abs.apply(b)
     large = maximum(magnitude_a, magnitude_b)
@@ -252,9 +253,12 @@ def fmod(a: Any, b: Any) -> Any:
 
     Composed from remainder on magnitudes, which is exact: fmod(a, b) = sign(a) (|a| % |b|).
     Gradients: d/da = 1, d/db = -trunc(a / b), as PyTorch."""
-    _check_integer_divisor(a, b)
     a, b, dtype = promote(a, b)
-    if dtype is dtypes.bool_ or (not dtype.is_floating_point and not dtype.is_signed):
+    if dtype is dtypes.bool_:  # PyTorch: NotImplementedError (a RuntimeError)
+        raise RuntimeError("\"fmod_cpu\" not implemented for 'Bool'")
+    _check_integer_divisor(a, b)
+    a, b = (t if t.dtype is dtype else t.to(dtype) for t in (a, b))
+    if not dtype.is_floating_point and not dtype.is_signed:
         return autograd.named(remainder(a, b), "FmodBackward0")  # no signs to mind
     negative = signbit(a)
     magnitude_a = where(negative, neg(a), a)  # |a|, gradient 1 at 0 (abs's would be 0)

@@ -8,8 +8,9 @@
 
 Built from Tensor ops, so gradients flow through log_prob, entropy, kl and rsample.
 Samples come from tinygrad_edu's generator, so they differ from PyTorch's for one seed.
-Not here: Beta, Gamma, Dirichlet, Poisson, ... (they need lgamma/digamma, which have no
-kernel in tinygrad_edu); `expand`; transforms.
+Not here yet: Beta, Gamma, Dirichlet, Poisson, ... (their log_prob needs lgamma, which now
+exists as a composite, tinygrad_edu.lgamma; their samplers are not written); `expand`;
+transforms.
 """
 
 from tinygrad_edu.distributions import constraints, kl
