@@ -190,6 +190,28 @@ class Distribution:
 # ---------------------------------------------------------------------------- helpers
 
 
+class LocationScale(Distribution):
+    """A family shifted by loc and stretched by scale (Normal, Laplace): the parameters,
+    their constraints, and mean = mode = loc, shared here."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        numbers = isinstance(loc, (int, float)) and isinstance(scale, (int, float))
+        super().__init__(Size() if numbers else self.loc.shape, validate_args=validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
+
+
 def _show(value: Tensor) -> Any:
     """A tensor as PyTorch's f-strings print it: a 0-d tensor as its number."""
     return value.item() if value.dim() == 0 else value

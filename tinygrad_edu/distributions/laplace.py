@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from tinygrad_edu import creation, dtypes
-from tinygrad_edu.distributions import constraints
-from tinygrad_edu.distributions.distribution import Distribution, ShapeLike, broadcast_all
-from tinygrad_edu.tensor import Size, Tensor
+from tinygrad_edu.distributions.distribution import LocationScale, ShapeLike
+from tinygrad_edu.tensor import Tensor
 
 
-class Laplace(Distribution):
+class Laplace(LocationScale):
     r"""Laplace(loc, scale b): density exp(-|x - loc| / b) / (2 b).
 
         log_prob(x) = -log(2 b) - |x - loc| / b
@@ -21,23 +19,6 @@ class Laplace(Distribution):
     rsample inverts the cdf: x = loc - b sign(u) log(1 - |u|) with u uniform on
     [eps - 1, 1) (eps keeps |u| < 1), from tinygrad_edu.rand.
     """
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        numbers = isinstance(loc, (int, float)) and isinstance(scale, (int, float))
-        super().__init__(Size() if numbers else self.loc.shape, validate_args=validate_args)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def stddev(self) -> Tensor:

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from tinygrad_edu import creation
 from tinygrad_edu.composite import where
-from tinygrad_edu.distributions import constraints
-from tinygrad_edu.distributions.distribution import (
-    LOG_SQRT_2PI,
-    Distribution,
-    ShapeLike,
-    broadcast_all,
-)
-from tinygrad_edu.tensor import Size, Tensor
+from tinygrad_edu.distributions.distribution import LOG_SQRT_2PI, LocationScale, ShapeLike
+from tinygrad_edu.tensor import Tensor
 
 
-class Normal(Distribution):
+class Normal(LocationScale):
     r"""N(loc, scale²): density exp(-(x - loc)² / (2 scale²)) / (scale sqrt(2π)).
 
         log_prob(x) = -(x - loc)² / (2 scale²) - log scale - log sqrt(2π)
@@ -28,23 +21,6 @@ class Normal(Distribution):
     by tinygrad_edu.randn, so x is a differentiable function of loc and scale and a loss of
     samples (a VAE's reconstruction term) sends gradients back to both.
     """
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        numbers = isinstance(loc, (int, float)) and isinstance(scale, (int, float))
-        super().__init__(Size() if numbers else self.loc.shape, validate_args=validate_args)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def stddev(self) -> Tensor:
