@@ -233,6 +233,7 @@ from tinygrad_edu.composite import (  # special gamma scans linalg elimination s
     xlogy,
 )
 from tinygrad_edu.composite import inv as inverse  # torch.inverse: linalg.inv
+from tinygrad_edu.composite import cholesky_solve, logdet, matrix_power, slogdet
 from tinygrad_edu import linalg  # torch.linalg's names: cross, det, solve, inv, the norms
 from tinygrad_edu.indexing import gather  # checks the index, then movement.gather
 from tinygrad_edu.indexing import index_add, index_copy, index_fill, index_put, take
@@ -341,7 +342,11 @@ from tinygrad_edu.legacy import (  # noqa: E402
 )
 from tinygrad_edu import backends  # noqa: E402
 from tinygrad_edu import cuda  # noqa: E402
+from tinygrad_edu import amp  # noqa: E402
+from tinygrad_edu.amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 from tinygrad_edu import utils  # noqa: E402
+from tinygrad_edu import func  # noqa: E402  (torch.func.functional_call)
+from tinygrad_edu import autograd_functional as _autograd_functional  # noqa: E402, F401
 from tinygrad_edu import nn  # noqa: E402
 from tinygrad_edu import optim  # noqa: E402
 from tinygrad_edu import distributions  # noqa: E402

@@ -111,3 +111,10 @@ def manual_seed_all(seed: int) -> None:
 def empty_cache() -> None:
     """Nothing to do: device buffers are freed when their last tensor goes (numba.cuda's
     deallocation), there is no caching allocator holding memory back as PyTorch's does."""
+
+
+# torch.cuda.amp (deprecated in PyTorch, still in many scripts): `tinygrad_edu.cuda.amp`, also
+# importable as a module (`from tinygrad_edu.cuda.amp import GradScaler`)
+from tinygrad_edu.amp import cuda_amp as amp  # noqa: E402
+
+sys.modules[__name__ + ".amp"] = amp

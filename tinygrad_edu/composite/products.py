@@ -10,6 +10,7 @@ from typing import Any
 from tinygrad_edu import autograd, dispatch, dtypes
 from tinygrad_edu import functions as F
 from tinygrad_edu import tensor as tensor_module
+from tinygrad_edu.amp.autocast_mode import cast as autocast
 from tinygrad_edu.composite.arithmetic import add, mul
 from tinygrad_edu.composite.operands import _is_tensor
 from tinygrad_edu.movement import _squeeze_axes, expand, unsqueeze
@@ -20,6 +21,7 @@ def matmul(a: Any, b: Any) -> Any:
     if not (_is_tensor(a) and _is_tensor(b)):
         raise TypeError("matmul(): argument 'other' must be Tensor, not "
                         f"{type(b if _is_tensor(a) else a).__name__}")
+    a, b = autocast("matmul", a, b)  # mm, bmm, mv, addmm and @ come here too
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
                            f"{a.ndim}D and {b.ndim}D")
@@ -110,6 +112,7 @@ def addmm(bias: Any, a: Any, b: Any, beta: Any = 1, alpha: Any = 1) -> Any:
 
 
 def softmax(x: Any, dim: int, dtype: Any = None) -> Any:
+    x, = autocast("softmax", x)
     if dtype is not None:
         x = x.to(dtypes.to_dtype(dtype))
     if not x.dtype.is_floating_point:
@@ -121,6 +124,7 @@ def softmax(x: Any, dim: int, dtype: Any = None) -> Any:
 
 
 def log_softmax(x: Any, dim: int, dtype: Any = None) -> Any:
+    x, = autocast("log_softmax", x)
     if dtype is not None:
         x = x.to(dtypes.to_dtype(dtype))
     if not x.dtype.is_floating_point:

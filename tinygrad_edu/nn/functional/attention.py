@@ -11,6 +11,7 @@ import warnings
 
 from tinygrad_edu import composite as C
 from tinygrad_edu import creation, dtypes
+from tinygrad_edu.amp.autocast_mode import cast as autocast
 from tinygrad_edu.movement import cat
 from tinygrad_edu.nn.functional.layers import dropout, linear
 from tinygrad_edu.nn.functional.shape import pad
@@ -41,6 +42,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     there is no training flag; pass 0.0 in evaluation). enable_gqa: key and value may have
     fewer heads (dim -3) than query, each then serves query // key heads in a row.
     """
+    query, key, value = autocast("scaled_dot_product_attention", query, key, value)
     if not (query.dtype is key.dtype is value.dtype):
         raise RuntimeError("Expected query, key, and value to have the same dtype, but got "
                            f"query.dtype: {dtypes.cpp_type_name(query.dtype)} key.dtype: "

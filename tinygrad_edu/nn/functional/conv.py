@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu import autograd, creation, dispatch, dtypes
+from tinygrad_edu.amp.autocast_mode import cast as autocast
 from tinygrad_edu.movement import _to_device
 from tinygrad_edu.nn.functional.shape import pad
 from tinygrad_edu.nn.functions_nn import (
@@ -65,6 +66,7 @@ def _check_float(name: str, *tensors: Tensor, error: type = RuntimeError) -> Non
 def _conv(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
           dilation: Any, groups: int, dims: int, name: str) -> Tensor:
     """conv1d / conv2d: check, pad, call the Convolution primitive on 4-d views, add bias."""
+    input, weight, bias = autocast(name, input, weight, bias)
     if input.ndim not in (dims + 1, dims + 2):
         raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to "
                            f"{name}, but got input of size: {list(input.shape)}")
@@ -162,6 +164,7 @@ def _conv_transpose(input: Tensor, weight: Tensor, bias: Tensor | None, stride: 
                     padding: Any, output_padding: Any, groups: int, dilation: Any, dims: int,
                     name: str) -> Tensor:
     """conv_transpose1d / 2d: check, then the ConvolutionTranspose primitive on 4-d views."""
+    input, weight, bias = autocast(name, input, weight, bias)
     if input.ndim not in (dims + 1, dims + 2):
         raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to "
                            f"{name}, but got input of size: {list(input.shape)}")

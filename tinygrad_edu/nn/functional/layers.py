@@ -15,6 +15,7 @@ import numpy as np
 from tinygrad_edu import autograd, creation, dispatch, dtypes, tracing
 from tinygrad_edu import composite as C
 from tinygrad_edu import functions as F
+from tinygrad_edu.amp.autocast_mode import cast as autocast
 from tinygrad_edu.movement import _to_device
 from tinygrad_edu.nn.functional.shape import pad
 from tinygrad_edu.tensor import Tensor
@@ -36,6 +37,7 @@ def linear_relu(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     Not a PyTorch function: nn.Sequential calls it for a Linear followed by a ReLU. The
     numbers are the same as the two ops'; the graph has one node fewer (see Sequential).
     """
+    input, weight, bias = autocast("linear", input, weight, bias)
     for position, (name, value) in enumerate((("input", input), ("weight", weight)), 1):
         if not isinstance(value, Tensor):
             kind = type(value)
@@ -115,6 +117,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the last len(normalized_shape) dims of each sample:
     y = (x - mean) / sqrt(var + eps) * weight + bias (biased var)."""
+    input, weight, bias = autocast("layer_norm", input, weight, bias)
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
         else tuple(normalized_shape)
     count = len(normalized_shape)
@@ -135,6 +138,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise each group of channels of each sample; then a per-channel weight and bias."""
+    input, weight, bias = autocast("group_norm", input, weight, bias)
     n, channels = input.shape[0], input.shape[1]
     if channels % num_groups:
         raise RuntimeError("Expected number of channels in input to be divisible by "

@@ -17,6 +17,7 @@ import numpy as np
 from tinygrad_edu import autograd, creation, dtypes
 from tinygrad_edu import composite as C
 from tinygrad_edu import functions as F
+from tinygrad_edu.amp.autocast_mode import cast as autocast
 from tinygrad_edu.movement import _to_device
 from tinygrad_edu.tensor import Tensor
 
@@ -80,6 +81,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
              reduce: bool | None = None, reduction: str = "mean",
              weight: Tensor | None = None) -> Tensor:
     """(x - y)^2"""
+    input, target = autocast("mse_loss", input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     difference = _difference(input, target)
     loss = _weighted(C.mul(difference, difference), weight, reduction, input, True)
@@ -90,6 +92,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
             reduce: bool | None = None, reduction: str = "mean",
             weight: Tensor | None = None) -> Tensor:
     """|x - y|"""
+    input, target = autocast("l1_loss", input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     return _weighted(F.Abs.apply(_difference(input, target)), weight, reduction, input, True)
 
@@ -98,6 +101,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
                    reduce: bool | None = None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta  (d = x - y; beta = 0: |d|)"""
+    input, target = autocast("smooth_l1_loss", input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -112,6 +116,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)  (= beta * smooth_l1)"""
+    input, target = autocast("huber_loss", input, target)
     distance = F.Abs.apply(_difference(input, target))
     quadratic = C.mul(C.mul(distance, distance), 0.5)
     linear = C.mul(C.sub(distance, 0.5 * delta), delta)
@@ -177,6 +182,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     'mean' divides by the sum of weight[t] over the targets not ignored.
 
     input: log-probabilities (N, C), (N, C, d1, ...) or (C,); target: class indices."""
+    input, weight = autocast("nll_loss", input, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_nll_shapes(input, target)
@@ -230,6 +236,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
 
     label_smoothing e mixes the target with the uniform distribution over the C classes:
     (1 - e) * loss + e * (-sum_c weight[c] log p_c) / C (with PyTorch's normalisations)."""
+    input, weight = autocast("cross_entropy", input, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -302,6 +309,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 
     d loss / dx = (x - y) / max(x (1 - x), 1e-12) * weight, as PyTorch: finite at 0 and 1.
     """
+    input, target, weight = autocast("binary_cross_entropy", input, target, weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the "
@@ -339,6 +347,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      pos_weight: Tensor | None = None) -> Tensor:
     """BCE of sigmoid(x), stably: (1 - y) x + (1 + (pos_weight - 1) y) log(1 + exp(-x)),
     with log(1 + exp(-x)) = max(-x, 0) + log1p(exp(-|x|))."""
+    input, target, weight, pos_weight = autocast("binary_cross_entropy_with_logits", input,
+                                                 target, weight, pos_weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
@@ -364,6 +374,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
            log_target: bool = False) -> Tensor:
     """target * (log target - input) (0 where target = 0), input being log-probabilities;
     log_target: exp(target) * (target - input). 'batchmean' divides the sum by N."""
+    input, target = autocast("kl_div", input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if reduction == "mean":
