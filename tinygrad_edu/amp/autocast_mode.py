@@ -44,9 +44,11 @@ FLOAT32 = {
             "prod", "trace"},
     "cuda": {"mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
              "kl_div", "binary_cross_entropy_with_logits", "cdist", "prod", "softmax",
-             "log_softmax", "layer_norm", "group_norm", "exp", "log", "log1p", "expm1", "pow",
-             "sum", "cumsum", "cumprod", "logsumexp", "norm"},
+             "log_softmax", "layer_norm", "group_norm"},
 }
+# PyTorch's CUDA float32 list also has exp, log, pow, sum, cumsum, norm, ...: not here,
+# because this library composes other ops from those (mean from sum, var from pow), which
+# would then turn float32 too where PyTorch keeps float16.
 SUPPORTED = {"cpu": (dtypes.float16,), "cuda": (dtypes.float16,)}
 
 _state: dict = {}  # device type -> autocast dtype, for the blocks that are on

@@ -14,6 +14,7 @@ import numpy as np
 
 from tinygrad_edu import autograd, dispatch, dtypes
 from tinygrad_edu import tensor as tensor_module
+from tinygrad_edu.amp.autocast_mode import cast as autocast
 from tinygrad_edu.composite.arithmetic import add, clamp, div, mul, sub
 from tinygrad_edu.composite.logic import any, lt, where
 from tinygrad_edu.composite.operands import _is_tensor
@@ -38,6 +39,7 @@ from tinygrad_edu.movement import (
 
 def trace(x: Any) -> Any:
     """The sum of the main diagonal of a matrix (integers sum as int64)"""
+    x, = autocast("trace", x)
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
     if x.dtype is dtypes.bool_:  # PyTorch: NotImplementedError (a RuntimeError)

@@ -15,6 +15,7 @@ from kernels.strided import numel
 from tinygrad_edu import autograd, dispatch, dtypes
 from tinygrad_edu import functions as F
 from tinygrad_edu import tensor as tensor_module
+from tinygrad_edu.amp.autocast_mode import cast as autocast
 from tinygrad_edu.composite.arithmetic import add, div, mul, pow, sub
 from tinygrad_edu.composite.logic import eq, maximum, minimum, ne, where
 from tinygrad_edu.composite.operands import _axes, _is_tensor, scalar_tensor
@@ -110,6 +111,7 @@ def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
 
 def prod(x: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
     """product over dim (int and bool tensors multiply as int64)"""
+    x, = autocast("prod", x)
     if dtype is not None:
         x = x.to(dtypes.to_dtype(dtype))
     elif not x.dtype.is_floating_point:

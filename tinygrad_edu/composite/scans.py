@@ -12,6 +12,7 @@ import numpy as np
 from tinygrad_edu import autograd, dispatch, dtypes
 from tinygrad_edu import functions as F
 from tinygrad_edu import tensor as tensor_module
+from tinygrad_edu.amp.autocast_mode import cast as autocast
 from tinygrad_edu.composite.arithmetic import add, div, mul, sub
 from tinygrad_edu.composite.logic import (
     any,
@@ -183,6 +184,7 @@ def cdist(x1: Any, x2: Any, p: float = 2.0) -> Any:
     Composed as norm(x1[..., :, None, :] - x2[..., None, :, :], dim=-1): (B, P, R, M)
     memory. PyTorch computes p = 2 from matrix products on large inputs: faster, a few
     ulps apart from this."""
+    x1, x2 = autocast("cdist", x1, x2)
     for name, x in (("X1", x1), ("X2", x2)):
         if x.ndim < 2:
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
