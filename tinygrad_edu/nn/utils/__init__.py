@@ -1,9 +1,12 @@
-"""nn.utils: gradient clipping, flattening parameters into one vector, and (nn.utils.rnn)
-padding sequences to one length."""
+"""nn.utils: gradient clipping, flattening parameters into one vector, (nn.utils.rnn)
+padding sequences to one length, weight normalisation (the legacy hook API and
+nn.utils.parametrizations), nn.utils.parametrize and (deprecated) nn.utils.stateless."""
 
-from tinygrad_edu.nn.utils import rnn
+from tinygrad_edu.nn.utils import parametrizations, parametrize, rnn, stateless
 from tinygrad_edu.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_, get_total_norm
 from tinygrad_edu.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
+from tinygrad_edu.nn.utils.weight_norm import remove_weight_norm, weight_norm
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "parameters_to_vector",
-           "vector_to_parameters", "rnn"]
+           "vector_to_parameters", "rnn", "weight_norm", "remove_weight_norm", "parametrize",
+           "parametrizations", "stateless"]
