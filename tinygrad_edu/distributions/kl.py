@@ -16,10 +16,15 @@ from typing import Any
 from tinygrad_edu.composite import where
 from tinygrad_edu.distributions.bernoulli import Bernoulli
 from tinygrad_edu.distributions.categorical import Categorical, OneHotCategorical
+from tinygrad_edu.distributions.cauchy import EULER_GAMMA, Cauchy, Gumbel
+from tinygrad_edu.distributions.dirichlet import Beta, Dirichlet
+from tinygrad_edu.distributions.discrete import Binomial, Geometric, Poisson
 from tinygrad_edu.distributions.distribution import Distribution, sum_rightmost
 from tinygrad_edu.distributions.exponential import Exponential
+from tinygrad_edu.distributions.gamma import Gamma
 from tinygrad_edu.distributions.independent import Independent
 from tinygrad_edu.distributions.laplace import Laplace
+from tinygrad_edu.distributions.lognormal import HalfNormal, LogNormal
 from tinygrad_edu.distributions.multivariate_normal import MultivariateNormal, solve_lower
 from tinygrad_edu.distributions.normal import Normal
 from tinygrad_edu.distributions.uniform import Uniform
@@ -146,3 +151,90 @@ def _kl_mvn_mvn(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
     mahalanobis = solve_lower(lower_q, q.loc - p.loc).pow(2).sum(-1)
     half_log_dets = q._half_log_det() - p._half_log_det()
     return half_log_dets + 0.5 * (trace + mahalanobis - n)
+
+
+# ---------------------------------------------------------------------------- the lgamma families
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p: Gamma, q: Gamma) -> Tensor:
+    """aq log(bp / bq) + lgamma(aq) - lgamma(ap) + (ap - aq) digamma(ap) + (bq - bp) ap / bp."""
+    ap, bp, aq, bq = p.concentration, p.rate, q.concentration, q.rate
+    return (aq * (bp / bq).log() + aq.lgamma() - ap.lgamma() + (ap - aq) * ap.digamma()
+            + (bq - bp) * (ap / bp))
+
+
+@register_kl(Exponential, Gamma)
+def _kl_exponential_gamma(p: Exponential, q: Gamma) -> Tensor:
+    """lgamma(a) + a log(λ / b) + (a - 1) γ_E + b / λ - 1, using E[log x] = -γ_E - log λ."""
+    a, b, rate = q.concentration, q.rate, p.rate
+    return a.lgamma() + a * (rate / b).log() + (a - 1) * EULER_GAMMA + b / rate - 1
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
+    """log B(β) - log B(α) + sum_k (α_k - β_k) (digamma(α_k) - digamma(α_0)), p = Dir(α)."""
+    alpha, beta = p.concentration, q.concentration
+    total = alpha.sum(-1)
+    log_betas = (total.lgamma() - beta.sum(-1).lgamma()
+                 - (alpha.lgamma() - beta.lgamma()).sum(-1))
+    return log_betas + ((alpha - beta) * (alpha.digamma() - total.digamma().unsqueeze(-1))).sum(-1)
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p: Beta, q: Beta) -> Tensor:
+    """The two-class Dirichlet's KL."""
+    return _kl_dirichlet_dirichlet(p._dirichlet, q._dirichlet)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
+    """λp log(λp / λq) - (λp - λq)."""
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
+    """n (p (logit p - logit q) + log(1 - p) - log(1 - q)); inf where np > nq."""
+    if bool((p.total_count < q.total_count).any()):
+        # PyTorch raises NotImplementedError; TypeError, as everywhere in this library
+        raise TypeError("KL between Binomials where q.total_count > p.total_count is not "
+                        "implemented")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p()
+                          - (-q.probs).log1p())
+    return where(p.total_count > q.total_count, math.inf, kl)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
+    """-H(p) - E_p[k] log(1 - q) - log q, with E_p[k] = 1/p - 1."""
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal) -> Tensor:
+    """|x| is a one-to-one map of [0, inf), so it is the KL of the underlying N(0, σ²)."""
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(LogNormal, LogNormal)
+def _kl_lognormal_lognormal(p: LogNormal, q: LogNormal) -> Tensor:
+    """exp is one-to-one: KL is unchanged by it, so it is the base Normals' KL."""
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p: Gumbel, q: Gumbel) -> Tensor:
+    """log(βq / βp) + (μp - μq) / βq + γ_E (r - 1) + exp((μq - μp) / βq) Gamma(1 + r) - 1,
+    r = βp / βq."""
+    ratio = p.scale / q.scale
+    shift = (p.loc - q.loc) / q.scale
+    return (-ratio.log() + shift + EULER_GAMMA * (ratio - 1)
+            + (-shift + (1 + ratio).lgamma()).exp() - 1)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p: Cauchy, q: Cauchy) -> Tensor:
+    """log(((γp + γq)² + (x0p - x0q)²) / (4 γp γq)) (Chyzak and Nielsen, 2019)."""
+    numerator = (p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)
+    return (numerator / (4 * p.scale * q.scale)).log()
