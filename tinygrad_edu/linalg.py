@@ -1,10 +1,13 @@
 """torch.linalg's names for what tinygrad_edu computes: cross, vector_norm, matrix_norm,
-norm, vecdot, matmul, diagonal; det, solve, inv (Gaussian elimination with partial
-pivoting, composed: see composite/elimination.py).
+norm, vecdot, matmul, diagonal, multi_dot, matrix_power; det, slogdet, solve, inv (and the
+_ex forms) by Gaussian elimination with partial pivoting (composite/elimination.py);
+cholesky, solve_triangular (composite/triangular.py); qr, householder_product, lstsq by
+Householder reflections (composite/householder.py); eigh, eigvalsh by the cyclic Jacobi
+method (composite/eigen.py); svd, svdvals, matrix_rank by one-sided Jacobi (composite/
+svd.py). All composed of tensor ops, so autograd differentiates them.
 
-Not here: cholesky, qr, svd, eig, and the matrix norms ord = 2, -2, 'nuc' (singular
-values): iterative or orthogonal factorizations that a composition would make slow and
-hard to read; the backend has no LAPACK kernel.
+Not here: eig (non-symmetric), pinv, matrix_exp and the matrix norms ord = 2, -2, 'nuc';
+the backend has no LAPACK kernel.
 """
 
 import builtins
@@ -12,15 +15,28 @@ from typing import Any
 
 from tinygrad_edu import composite as C
 from tinygrad_edu import dtypes
+from tinygrad_edu.composite.eigen import eigh, eigvalsh
 from tinygrad_edu.composite.elimination import det, inv, solve
+from tinygrad_edu.composite.householder import householder_product, lstsq, qr
 from tinygrad_edu.composite.linalg import linalg_cross as cross
+from tinygrad_edu.composite.matrix_functions import (
+    inv_ex,
+    matrix_power,
+    multi_dot,
+    slogdet,
+    solve_ex,
+)
+from tinygrad_edu.composite.svd import matrix_rank, svd, svdvals
+from tinygrad_edu.composite.triangular import cholesky, cholesky_ex, solve_triangular
 from tinygrad_edu.movement import diagonal as _diagonal
 from tinygrad_edu.tensor import _axis
 
 matmul = C.matmul
 
-__all__ = ["cross", "det", "diagonal", "inv", "matmul", "matrix_norm", "norm", "solve",
-           "vecdot", "vector_norm"]
+__all__ = ["cholesky", "cholesky_ex", "cross", "det", "diagonal", "eigh", "eigvalsh",
+           "householder_product", "inv", "inv_ex", "lstsq", "matmul", "matrix_norm",
+           "matrix_power", "matrix_rank", "multi_dot", "norm", "qr", "slogdet", "solve",
+           "solve_ex", "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm"]
 
 
 def _check_floating(name: str, x: Any) -> None:

@@ -24,6 +24,13 @@ The modules, in the order they build on one another (each imports only modules a
     linalg.py       trace cross linalg_cross kron, baddbmm addbmm addmv addr, diag_embed
                     block_diag cartesian_prod vander, cov corrcoef
     elimination.py  det solve inv: Gaussian elimination with partial pivoting, batched
+    triangular.py   cholesky cholesky_ex (column by column), solve_triangular (substitution),
+                    cholesky_solve
+    householder.py  qr householder_product (Householder reflections), lstsq (by QR)
+    matrix_functions.py  slogdet logdet (by elimination), matrix_power (repeated squaring),
+                    multi_dot (matrix-chain order), inv_ex solve_ex (info, not errors)
+    eigen.py        eigh eigvalsh: the cyclic Jacobi method, round-robin rounds
+    svd.py          svd svdvals matrix_rank: one-sided (Hestenes) Jacobi
     sorting.py      sort argsort topk; median nanmedian kthvalue mode; unique
                     unique_consecutive (all from one stable argsort kernel)
     search.py       searchsorted bucketize (a binary search of tensor ops), histc, aminmax
@@ -58,6 +65,11 @@ from tinygrad_edu.composite.arithmetic import (
     sub,
     trunc,
 )
+from tinygrad_edu.composite.eigen import (
+    EighResult,
+    eigh,
+    eigvalsh,
+)
 from tinygrad_edu.composite.elementwise import (
     acos,
     addcdiv,
@@ -88,6 +100,13 @@ from tinygrad_edu.composite.elimination import (
 from tinygrad_edu.composite.gamma import (
     digamma,
     lgamma,
+)
+from tinygrad_edu.composite.householder import (
+    LstsqResult,
+    QRResult,
+    householder_product,
+    lstsq,
+    qr,
 )
 from tinygrad_edu.composite.linalg import (
     addbmm,
@@ -124,6 +143,17 @@ from tinygrad_edu.composite.logic import (
     minimum,
     ne,
     where,
+)
+from tinygrad_edu.composite.matrix_functions import (
+    InvExResult,
+    SlogdetResult,
+    SolveExResult,
+    inv_ex,
+    logdet,
+    matrix_power,
+    multi_dot,
+    slogdet,
+    solve_ex,
 )
 from tinygrad_edu.composite.operands import (
     promote,
@@ -233,4 +263,17 @@ from tinygrad_edu.composite.special import (
     sinc,
     sinh,
     xlogy,
+)
+from tinygrad_edu.composite.svd import (
+    SvdResult,
+    matrix_rank,
+    svd,
+    svdvals,
+)
+from tinygrad_edu.composite.triangular import (
+    CholeskyExResult,
+    cholesky,
+    cholesky_ex,
+    cholesky_solve,
+    solve_triangular,
 )
