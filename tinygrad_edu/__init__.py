@@ -357,6 +357,20 @@ from tinygrad_edu.einsum import einsum  # noqa: E402
 from tinygrad_edu.dtypes import finfo, iinfo  # noqa: E402
 from tinygrad_edu.formatting import set_printoptions  # noqa: E402
 from tinygrad_edu.compiler import compile  # noqa: E402, A004  (torch.compile)
+from tinygrad_edu import special, testing  # noqa: E402  (torch.special, torch.testing)
+from tinygrad_edu import anomaly as _anomaly  # noqa: E402, F401  (autograd.detect_anomaly)
+from tinygrad_edu import jit  # noqa: E402  (torch.jit.trace; script is the identity)
+from tinygrad_edu.tensor_misc import (  # noqa: E402
+    binomial,
+    get_float32_matmul_precision,
+    poisson,
+    set_float32_matmul_precision,
+)
+from tinygrad_edu.tensor_extras import rsub  # noqa: E402
+quantile, nanquantile = _T.quantile, _T.nanquantile
+scatter_reduce, index_reduce = _T.scatter_reduce, _T.index_reduce
+masked_scatter = _T.masked_scatter
+narrow_copy = _T.narrow_copy
 
 moveaxis = movedim
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2

@@ -32,6 +32,7 @@ from kernels import ops
 
 _grad_enabled = True
 _recorder = None  # the tinygrad_edu.tracing.Trace being recorded, if any
+_anomaly_mode = False  # tinygrad_edu/anomaly.py: check each node's gradients for nan
 Tensor: Any = None  # set by tinygrad_edu/tensor.py (it imports this module)
 
 
@@ -380,6 +381,9 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
             input_grads = node.backward(node, *output_grads)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
+            if _anomaly_mode:  # only in anomaly mode: import here, no cycle
+                from tinygrad_edu.anomaly import check_gradients
+                check_gradients(node, input_grads)
             if node._node_hooks is not None:
                 for hook in node._node_hooks:
                     hook(input_grads, output_grads)

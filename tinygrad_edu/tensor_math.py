@@ -894,3 +894,7 @@ def _same_dtype(result: Any, target: Any) -> Any:
 
 
 numpy_names.add_to_class(TensorMath)  # x.sum(axis=0, keepdims=True), as PyTorch accepts
+
+from tinygrad_edu import tensor_more  # noqa: E402  (scatter_reduce, quantile, unfold, ...)
+
+tensor_more.add_to_class(TensorMath)
