@@ -633,6 +633,8 @@ class TensorMath:
                                                       C.cov, C.corrcoef)
     baddbmm, addbmm, addmv, addr = C.baddbmm, C.addbmm, C.addmv, C.addr
     det, inverse = C.det, C.inv  # composite/elimination.py
+    slogdet, logdet, matrix_power = C.slogdet, C.logdet, C.matrix_power  # matrix_functions.py
+    cholesky_solve = C.cholesky_solve  # composite/triangular.py: b.cholesky_solve(L, upper)
 
     # ---- composite/shape.py and search.py
     tensor_split, take_along_dim, rot90 = C.tensor_split, C.take_along_dim, C.rot90

@@ -10,6 +10,9 @@
     loss_margin.py  margin, ranking and likelihood losses
     attention.py    scaled_dot_product_attention, multi_head_attention_forward
     distance.py     cosine_similarity, pairwise_distance
+    layers_more.py  bilinear, channel_shuffle, gumbel_softmax
+    conv3d.py       conv3d, max/avg/adaptive_avg pool3d, from the 2-d kernels
+    sampling.py     affine_grid, grid_sample (spatial transformers)
 """
 
 from tinygrad_edu.nn.functional.activation import (
@@ -57,6 +60,12 @@ from tinygrad_edu.nn.functional.conv import (
     fold,
     unfold,
 )
+from tinygrad_edu.nn.functional.conv3d import (
+    adaptive_avg_pool3d,
+    avg_pool3d,
+    conv3d,
+    max_pool3d,
+)
 from tinygrad_edu.nn.functional.distance import cosine_similarity, pairwise_distance
 from tinygrad_edu.nn.functional.layers import (
     batch_norm,
@@ -72,6 +81,7 @@ from tinygrad_edu.nn.functional.layers import (
     normalize,
     rms_norm,
 )
+from tinygrad_edu.nn.functional.layers_more import bilinear, channel_shuffle, gumbel_softmax
 from tinygrad_edu.nn.functional.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -107,6 +117,7 @@ from tinygrad_edu.nn.functional.pooling import (
     pixel_shuffle,
     pixel_unshuffle,
 )
+from tinygrad_edu.nn.functional.sampling import affine_grid, grid_sample
 from tinygrad_edu.nn.functional.shape import interpolate, one_hot, pad
 from tinygrad_edu.nn.functional.sparse import embedding_bag
 
@@ -128,4 +139,7 @@ __all__ = [
     "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss",
     "adaptive_max_pool1d", "adaptive_max_pool2d", "conv_transpose1d", "conv_transpose2d", "fold",
     "pixel_shuffle", "pixel_unshuffle", "unfold", "embedding_bag",
+    "bilinear", "channel_shuffle", "gumbel_softmax",
+    "adaptive_avg_pool3d", "avg_pool3d", "conv3d", "max_pool3d",
+    "affine_grid", "grid_sample",
 ]

@@ -43,6 +43,7 @@ from tinygrad_edu.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from tinygrad_edu.nn.modules.dropout import Dropout, Dropout1d, Dropout2d
 from tinygrad_edu.nn.modules.flatten import Flatten, Unflatten
 from tinygrad_edu.nn.modules.fold import Fold, Unfold
+from tinygrad_edu.nn.modules.lazy import Bilinear, ChannelShuffle, LazyLinear
 from tinygrad_edu.nn.modules.linear import Identity, Linear, NonDynamicallyQuantizableLinear
 from tinygrad_edu.nn.modules.loss import (
     BCELoss,
@@ -106,6 +107,14 @@ from tinygrad_edu.nn.modules.transformer import (
     TransformerEncoderLayer,
 )
 from tinygrad_edu.nn.modules.upsampling import Upsample
+from tinygrad_edu.nn.modules.volumetric import (
+    AdaptiveAvgPool3d,
+    AvgPool3d,
+    BatchNorm3d,
+    Conv3d,
+    InstanceNorm3d,
+    MaxPool3d,
+)
 
 __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "BCELoss",
@@ -131,4 +140,6 @@ __all__ = [
     "TransformerEncoderLayer",
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "ConvTranspose1d", "ConvTranspose2d", "Fold",
     "PixelShuffle", "PixelUnshuffle", "Unfold",
+    "Bilinear", "ChannelShuffle", "LazyLinear",
+    "AdaptiveAvgPool3d", "AvgPool3d", "BatchNorm3d", "Conv3d", "InstanceNorm3d", "MaxPool3d",
 ]
