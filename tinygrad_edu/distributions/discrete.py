@@ -24,6 +24,7 @@ from tinygrad_edu.distributions.distribution import (
     broadcast_all,
     lazy_property,
     logits_to_probs,
+    probs_or_logits,
     probs_to_logits,
 )
 from tinygrad_edu.nn.functional import binary_cross_entropy_with_logits
@@ -206,15 +207,7 @@ class Geometric(Distribution):
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        given = probs if probs is not None else logits
-        (param,) = broadcast_all(given)
-        if probs is not None:
-            self.probs = param
-        else:
-            self.logits = param
-        shape = Size() if isinstance(given, (int, float)) else param.shape
+        _, shape = probs_or_logits(self, probs, logits)
         super().__init__(shape, validate_args=validate_args)
         if self._validate_args and probs is not None:
             valid = self.probs > 0  # beyond unit_interval: p = 0 never succeeds

@@ -212,6 +212,21 @@ class LocationScale(Distribution):
         return self.loc
 
 
+def probs_or_logits(distribution: Any, probs: Any, logits: Any) -> tuple:
+    """Store whichever of probs / logits is given (exactly one, as PyTorch requires) on the
+    distribution, broadcast to a tensor; the other is derived lazily (lazy_property).
+    Returns (that tensor, the batch shape it implies)."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+    given = probs if probs is not None else logits
+    (param,) = broadcast_all(given)
+    if probs is not None:
+        distribution.probs = param
+    else:
+        distribution.logits = param
+    return param, (Size() if isinstance(given, (int, float)) else param.shape)
+
+
 def _show(value: Tensor) -> Any:
     """A tensor as PyTorch's f-strings print it: a 0-d tensor as its number."""
     return value.item() if value.dim() == 0 else value
