@@ -377,6 +377,62 @@ arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 
 __version__ = "0.1.0"
 
+from tinygrad_edu.tensor_names import (  # noqa: E402  (composed PyTorch names)
+    absolute,
+    chain_matmul,
+    clamp_max,
+    clamp_min,
+    combinations,
+    cumulative_trapezoid,
+    diagonal_scatter,
+    dsplit,
+    fmax,
+    fmin,
+    frexp,
+    gcd,
+    histogram,
+    hsplit,
+    inner,
+    isneginf,
+    isposinf,
+    lcm,
+    ldexp,
+    msort,
+    negative,
+    positive,
+    select,
+    select_scatter,
+    sgn,
+    slice_scatter,
+    tensordot,
+    trapezoid,
+    trapz,
+    unflatten,
+    vsplit,
+)
+from tinygrad_edu.tensor_names_helpers import (  # noqa: E402  (dtype helpers, factories)
+    asarray,
+    can_cast,
+    conj,
+    conj_physical,
+    empty_strided,
+    frombuffer,
+    get_default_device,
+    imag,
+    is_complex,
+    is_conj,
+    is_nonzero,
+    isreal,
+    logspace,
+    range,  # noqa: A004
+    real,
+    resolve_conj,
+    result_type,
+    set_default_device,
+    typename,
+)
+
 from tinygrad_edu import numpy_names as _numpy_names  # noqa: E402
 
 _numpy_names.add_to_namespace(globals())  # sum(x, axis=1, keepdims=True), as PyTorch accepts
+

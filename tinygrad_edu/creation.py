@@ -17,7 +17,15 @@ import numpy as np
 from kernels.strided import numel
 from tinygrad_edu import dtypes
 from tinygrad_edu import tensor as tensor_module
-from tinygrad_edu.device import backend_for, canonical
+from tinygrad_edu.device import backend_for
+from tinygrad_edu.device import canonical as _canonical
+
+_default_device: list = [None]  # set_default_device: where device=None puts new tensors
+
+
+def canonical(device: Any) -> Any:
+    """The device a factory puts its tensor on: `device`, or the default device if None."""
+    return _canonical(_default_device[0] if device is None else device)
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default seed
 # PyTorch's error for tensor([1], requires_grad=True) (requires_grad_() words it otherwise).

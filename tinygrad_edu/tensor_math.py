@@ -900,3 +900,6 @@ numpy_names.add_to_class(TensorMath)  # x.sum(axis=0, keepdims=True), as PyTorch
 from tinygrad_edu import tensor_more  # noqa: E402  (scatter_reduce, quantile, unfold, ...)
 
 tensor_more.add_to_class(TensorMath)
+from tinygrad_edu import tensor_names_helpers  # noqa: E402  (squeeze_, fill_diagonal_, ...)
+
+tensor_names_helpers.add_to_class(TensorMath)

@@ -185,3 +185,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
 uniform, normal, constant = uniform_, normal_, constant_
 xavier_uniform, xavier_normal = xavier_uniform_, xavier_normal_
 kaiming_uniform, kaiming_normal = kaiming_uniform_, kaiming_normal_
+
+# sparse_ and dirac_ live in init_more.py (this file is full); the same names here
+from tinygrad_edu.nn.init_more import dirac_, sparse_  # noqa: E402
+
+sparse, dirac = sparse_, dirac_

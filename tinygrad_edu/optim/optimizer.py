@@ -5,6 +5,8 @@
     state         parameter tensor -> its own dict (step count, momentum buffers, ...)
     step()        one update of every parameter that has a `.grad` (each subclass)
     zero_grad()   forget the gradients (set them to None, by default)
+    register_step_pre_hook / register_step_post_hook   functions run around every step()
+                  (register_optimizer_step_pre/post_hook: around every optimizer's step)
     state_dict()  {"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}:
                   each parameter is replaced by its position in the groups, so the dict can
                   be saved, and loaded into an optimizer over other tensors of the same shapes
@@ -24,12 +26,14 @@ import copy
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from functools import wraps
 from itertools import chain
 from typing import Any
 
 from kernels.strided import numel
 from tinygrad_edu import creation, dispatch, dtypes
 from tinygrad_edu.autograd import enable_grad
+from tinygrad_edu.nn.modules.module import RemovableHandle
 from tinygrad_edu.tensor import Tensor
 
 Params = Iterable[Any]  # tensors, (name, tensor) pairs, or dicts {"params": ..., options}
@@ -65,6 +69,29 @@ class Optimizer:
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(dict(group))
+
+    # ------------------------------------------------------------------ step hooks
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Wrap each subclass's own `step` so the step hooks run around it.
+
+        The base class has no step of its own to wrap: SGD, Adam, ... each define `step`.
+        Python calls this hook when such a class is created, so wrapping here (once per
+        class, not per instance) covers every optimizer, custom ones included. A subclass
+        whose step calls super().step() would run the hooks twice: the wrapper notices
+        that it is already inside a step of this optimizer and then just calls through.
+        """
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__ and not getattr(cls.__dict__["step"], "_with_hooks", False):
+            cls.step = _with_step_hooks(cls.__dict__["step"])
+
+    def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs), called before each
+        step(); args include the optimizer itself, first, as in PyTorch."""
+        return _add_hook(self.__dict__.setdefault("_optimizer_step_pre_hooks", {}), hook)
+
+    def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
+        """hook(optimizer, args, kwargs) -> None, called after each step()."""
+        return _add_hook(self.__dict__.setdefault("_optimizer_step_post_hooks", {}), hook)
 
     def __repr__(self) -> str:
         text = self.__class__.__name__ + " ("
@@ -197,6 +224,61 @@ class Optimizer:
                 saved["param_names"] = group["param_names"]
         self.state = state
         self.param_groups = saved_groups
+
+
+# hooks that run around the step of every optimizer (before the optimizer's own)
+_global_optimizer_pre_hooks: dict[int, Callable] = {}
+_global_optimizer_post_hooks: dict[int, Callable] = {}
+
+
+def register_optimizer_step_pre_hook(hook: Callable) -> RemovableHandle:
+    """A pre-hook (as Optimizer.register_step_pre_hook) for every optimizer's step."""
+    return _add_hook(_global_optimizer_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
+    """A post-hook (as Optimizer.register_step_post_hook) for every optimizer's step."""
+    return _add_hook(_global_optimizer_post_hooks, hook)
+
+
+def _add_hook(hooks: dict[int, Callable], hook: Callable) -> RemovableHandle:
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def _with_step_hooks(step: Callable) -> Callable:
+    """step wrapped: global pre-hooks, the optimizer's pre-hooks, step, its post-hooks, the
+    global post-hooks. A pre-hook may return (new_args, new_kwargs) for the call."""
+
+    @wraps(step)
+    def hooked_step(*args: Any, **kwargs: Any) -> Any:
+        self = args[0]
+        if self.__dict__.get("_in_step", False):       # super().step() inside a step
+            return step(*args, **kwargs)
+        own = self.__dict__
+        pre = chain(_global_optimizer_pre_hooks.values(),
+                    own.get("_optimizer_step_pre_hooks", {}).values())
+        for hook in list(pre):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
+                                       f"new_kwargs), but got {result}.")
+                args, kwargs = result
+        own["_in_step"] = True
+        try:
+            out = step(*args, **kwargs)
+        finally:
+            own["_in_step"] = False
+        post = chain(own.get("_optimizer_step_post_hooks", {}).values(),
+                     _global_optimizer_post_hooks.values())
+        for hook in list(post):
+            hook(self, args, kwargs)
+        return out
+
+    hooked_step._with_hooks = True  # type: ignore[attr-defined]
+    return hooked_step
 
 
 def _state_value(param: Tensor, name: str, value: Any) -> Any:

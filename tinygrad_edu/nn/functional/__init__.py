@@ -13,6 +13,8 @@
     layers_more.py  bilinear, channel_shuffle, gumbel_softmax
     conv3d.py       conv3d, max/avg/adaptive_avg pool3d, from the 2-d kernels
     sampling.py     affine_grid, grid_sample (spatial transformers)
+    more_names.py   lp_pool, max_unpool, alpha/feature_alpha dropout, dropout3d, pdist,
+                    triplet_margin_with_distance_loss, upsample*, in-place activations
 """
 
 from tinygrad_edu.nn.functional.activation import (
@@ -105,6 +107,24 @@ from tinygrad_edu.nn.functional.loss_margin import (
     soft_margin_loss,
     triplet_margin_loss,
 )
+from tinygrad_edu.nn.functional.more_names import (
+    alpha_dropout,
+    dropout3d,
+    elu_,
+    feature_alpha_dropout,
+    hardtanh_,
+    leaky_relu_,
+    lp_pool1d,
+    lp_pool2d,
+    max_unpool1d,
+    max_unpool2d,
+    pdist,
+    selu_,
+    triplet_margin_with_distance_loss,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
 from tinygrad_edu.nn.functional.pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -142,4 +162,7 @@ __all__ = [
     "bilinear", "channel_shuffle", "gumbel_softmax",
     "adaptive_avg_pool3d", "avg_pool3d", "conv3d", "max_pool3d",
     "affine_grid", "grid_sample",
+    "alpha_dropout", "dropout3d", "elu_", "feature_alpha_dropout", "hardtanh_", "leaky_relu_",
+    "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d", "pdist", "selu_",
+    "triplet_margin_with_distance_loss", "upsample", "upsample_bilinear", "upsample_nearest",
 ]

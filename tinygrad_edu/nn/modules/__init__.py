@@ -67,6 +67,25 @@ from tinygrad_edu.nn.modules.loss import (
     TripletMarginLoss,
 )
 from tinygrad_edu.nn.modules.module import Module
+from tinygrad_edu.nn.modules.more_layers import (
+    AlphaDropout,
+    CircularPad1d,
+    CircularPad2d,
+    ConstantPad3d,
+    Dropout3d,
+    FeatureAlphaDropout,
+    LazyConv1d,
+    LazyConv2d,
+    LPPool1d,
+    LPPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    TripletMarginWithDistanceLoss,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+    ZeroPad1d,
+    ZeroPad3d,
+)
 from tinygrad_edu.nn.modules.normalization import (
     BatchNorm1d,
     BatchNorm2d,
@@ -142,4 +161,8 @@ __all__ = [
     "PixelShuffle", "PixelUnshuffle", "Unfold",
     "Bilinear", "ChannelShuffle", "LazyLinear",
     "AdaptiveAvgPool3d", "AvgPool3d", "BatchNorm3d", "Conv3d", "InstanceNorm3d", "MaxPool3d",
+    "AlphaDropout", "CircularPad1d", "CircularPad2d", "ConstantPad3d", "Dropout3d",
+    "FeatureAlphaDropout", "LazyConv1d", "LazyConv2d", "LPPool1d", "LPPool2d", "MaxUnpool1d",
+    "MaxUnpool2d", "TripletMarginWithDistanceLoss", "UpsamplingBilinear2d",
+    "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad3d",
 ]

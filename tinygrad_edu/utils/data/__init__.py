@@ -20,6 +20,7 @@ from .sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
+from .stack import StackDataset
 from .worker import WorkerInfo, get_worker_info
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "Sampler",
     "SequentialSampler",
     "Subset",
+    "StackDataset",
     "SubsetRandomSampler",
     "TensorDataset",
     "WeightedRandomSampler",
