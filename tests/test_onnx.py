@@ -166,6 +166,18 @@ def test_embedding_model():
     assert "Gather" in op_types(data)
 
 
+class PickColumns(tg.nn.Module):
+    def forward(self, x):
+        return x.gather(1, tg.tensor([[0, 2], [1, 1], [2, 0]])) * 2
+
+
+def test_gather_exports_now_that_its_index_check_is_an_argument_check():
+    x = tg.randn(3, 4)
+    data = exported(PickColumns(), x)
+    assert_same(data, PickColumns(), x)
+    assert "Gather" in op_types(data) and "ReduceMin" not in op_types(data)
+
+
 def test_broadcasting_elementwise_functions():
     tg.manual_seed(6)
 
