@@ -7,8 +7,14 @@ walks that graph from the output back to the leaves, in topological order, calli
 node's `backward(ctx, grad)` once all the gradients flowing into it have arrived.
 
 Differences from PyTorch, on purpose:
-- `create_graph=True` (gradients of gradients) is not supported and raises a clear error:
-  backward formulas here run with grad mode off, which keeps them short and fast.
+- Each primitive has its backward formula twice: `backward`, on the backend's kernels
+  (fast, no graph: what every ordinary backward pass runs), and `graph_backward`, the same
+  formula in Tensor ops, which record a graph of their own. `create_graph=True` (gradients
+  of gradients: Hessian-vector products, gradient penalties, MAML) runs the second. PyTorch
+  writes each formula once, in differentiable ops; two versions keep the common case fast.
+  A Function of the user's (torch.autograd.Function) has its `backward` run with grad mode
+  on under create_graph=True, as in PyTorch; one whose backward calls kernels is marked
+  `@once_differentiable` and its gradients raise if differentiated again.
 - A grad_fn's name is PyTorch's where naming the node is enough: a primitive is named after
   its class (`Mul` -> `MulBackward0`, or its own `name()`: `Log1p` -> `Log1PBackward0`), and
   the view ops built on one primitive label the node they make with `named(tensor, name)`
@@ -280,6 +286,44 @@ class Function:
         """Hooks on the node itself: hook(grad_inputs, grad_outputs) after backward."""
         self.__dict__.setdefault("_node_hooks", []).append(hook)
 
+    def saved_output(self, saved: Any) -> Any:
+        """The output forward saved (detached, so that node and output hold no reference
+        cycle), for a `graph_backward` formula: an alias of it whose grad_fn is this node
+        again, so that a second backward reaches the inputs through it (PyTorch's saved
+        outputs do the same when unpacked)."""
+        if not _grad_enabled:
+            return saved
+        alias = saved._view_of(saved._shape, saved._strides, saved._offset)
+        alias._base = None
+        alias._requires_grad = True
+        alias.grad_fn = self
+        return alias
+
+
+def once_differentiable(backward: Callable) -> Callable:
+    """Mark a Function's backward as written on kernels (PyTorch's decorator of this name):
+    under create_graph=True it runs without a graph, and its gradients raise if anything
+    differentiates them again, instead of silently missing their second-order terms."""
+    backward.once_differentiable = True
+    return backward
+
+
+class _DelayedError(Function):
+    """Stands in for the graph of a gradient made by a once_differentiable backward:
+    forward passes the gradients through; backward, reached only by a second-order pass,
+    raises."""
+
+    @staticmethod
+    def forward(ctx: Function, *inputs: Any, gradients: tuple, node: str) -> Any:
+        ctx.node = node
+        return tuple(g.detach() for g in gradients)
+
+    @staticmethod
+    def backward(ctx: Function, *grads: Any) -> Any:
+        raise RuntimeError(f"trying to differentiate twice the gradient computed by "
+                           f"{ctx.node}, whose backward is marked once_differentiable "
+                           "(tinygrad_edu has no graph formula for it)")
+
 
 class AccumulateGrad:
     """The node at a leaf: adds the incoming gradient into `variable.grad`.
@@ -331,12 +375,15 @@ def _add(a: Any, b: Any) -> Any:
 
 
 def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
-                 capture: dict | None = None, capture_nodes: dict | None = None) -> None:
+                 capture: dict | None = None, capture_nodes: dict | None = None,
+                 create_graph: bool = False) -> None:
     """Propagate `grads` from the `roots` tensors to every leaf (Kahn's topological order).
 
     With `capture` (a dict {id(tensor): None} of wanted tensors), gradients are stored there
     instead of being accumulated into `.grad`: that is `autograd.grad`. `capture_nodes` maps
     (id(grad_fn), output number) of wanted non-leaf tensors to their id in `capture`.
+    With `create_graph`, grad mode stays on and each node runs its `graph_backward`: the
+    gradients are tensors with a graph of their own, which can be differentiated again.
     """
     # 1. Count, for each node, how many edges from reachable nodes point at it.
     start = [_edge(root) for root in roots]
@@ -363,12 +410,13 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
     delivered_storages: set = {id(grad._storage) for grad in grads}
 
     # 3. Run each node once all its inputs have arrived.
-    with no_grad():
+    with _fresh(create_graph):
         while ready:
             node = ready.popleft()
             slots = buffers.pop(node)
             if isinstance(node, AccumulateGrad):
-                _accumulate(node.variable, slots[0], capture, delivered_storages)
+                _accumulate(node.variable, slots[0], capture, delivered_storages,
+                            create_graph)
                 continue
             if node._tensor_hooks is None and node._retained is None and not capture_nodes:
                 # the common case: no hook, retained or captured output, often just one
@@ -378,7 +426,8 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
                     output_grads = [slots.get(index) for index in range(max(slots) + 1)]
             else:
                 output_grads = _prepare_output_grads(node, slots, capture, capture_nodes)
-            input_grads = node.backward(node, *output_grads)
+            input_grads = node.backward(node, *output_grads) if not create_graph \
+                else _graph_backward(node, output_grads)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
             if _anomaly_mode:  # only in anomaly mode: import here, no cycle
@@ -400,6 +449,29 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool,
                 dependencies[child] = remaining
                 if remaining == 0 and child in buffers:
                     ready.append(child)
+
+
+def _graph_backward(node: Function, output_grads: list) -> Any:
+    """A node's input gradients as tensors with a graph (for create_graph=True)."""
+    formula = getattr(node, "graph_backward", None)
+    if formula is not None:  # a library primitive: its formula in Tensor ops
+        return formula(node, *output_grads)
+    if not getattr(type(node).backward, "once_differentiable", False):
+        return node.backward(node, *output_grads)  # a user's Function: Tensor ops record
+    with no_grad():
+        results = node.backward(node, *output_grads)
+    single = not isinstance(results, tuple)
+    results = (results,) if single else results
+    # what the gradients depend on: the incoming gradients and the tensors forward saved
+    sources = [t for t in (*output_grads, *(node._saved or ()))
+               if t is not None and t._requires_grad]
+    present = [r for r in results if r is not None and r.dtype.is_floating_point]
+    if not sources or not present:
+        return results[0] if single else results
+    delayed = iter(_DelayedError.apply(*sources, gradients=tuple(present), node=node.name()))
+    results = tuple(next(delayed) if r is not None and r.dtype.is_floating_point else r
+                    for r in results)
+    return results[0] if single else results
 
 
 def _prepare_output_grads(node: Function, slots: dict, capture: dict | None,
@@ -433,8 +505,10 @@ def _run_hook(hook: Callable, grad: Any) -> Any:
     return result
 
 
-def _accumulate(variable: Any, grad: Any, capture: dict | None, delivered: set) -> None:
-    """Leaf: run its hooks, then `variable.grad += grad` (or capture it for autograd.grad)."""
+def _accumulate(variable: Any, grad: Any, capture: dict | None, delivered: set,
+                create_graph: bool = False) -> None:
+    """Leaf: run its hooks, then `variable.grad += grad` (or capture it for autograd.grad).
+    With create_graph, .grad keeps the gradient's graph and a sum is out of place (PyTorch)."""
     for hook in variable._hooks or ():
         grad = _run_hook(hook, grad)
     if capture is not None:
@@ -442,7 +516,9 @@ def _accumulate(variable: Any, grad: Any, capture: dict | None, delivered: set) 
             previous = capture[id(variable)]
             capture[id(variable)] = grad if previous is None else previous + grad
         return
-    if variable.grad is None:
+    if create_graph and variable.grad is not None:
+        variable.grad = variable.grad + grad
+    elif variable.grad is None:
         # One gradient tensor can reach several leaves (a + b gives both the same), and a
         # gradient may be a broadcast view (0 strides): copy in those cases, so that every
         # leaf owns a contiguous .grad that in-place ops (zero_, mul_) can safely change.
@@ -450,8 +526,9 @@ def _accumulate(variable: Any, grad: Any, capture: dict | None, delivered: set) 
             grad = grad.clone()
         delivered.add(id(grad._storage))
         # a gradient made by backward (grad mode off) has no history already; a hook's result
-        # may have some, which .grad must not keep
-        variable.grad = grad if grad.grad_fn is None and not grad._requires_grad \
+        # may have some, which .grad must not keep (unless create_graph asked for it)
+        variable.grad = grad if create_graph or (grad.grad_fn is None
+                                                 and not grad._requires_grad) \
             else grad.detach()
     else:
         # PyTorch accumulates in place: a reference to .grad sees the new sum
@@ -466,27 +543,30 @@ def _accumulate(variable: Any, grad: Any, capture: dict | None, delivered: set) 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
              create_graph: bool = False, inputs: Any = None) -> None:
-    """Compute and accumulate gradients of `tensors` into the leaves' `.grad`."""
-    if create_graph:
-        raise RuntimeError("create_graph=True (higher-order gradients) is not supported by "
-                           "tinygrad_edu; PyTorch supports it.")
+    """Compute and accumulate gradients of `tensors` into the leaves' `.grad`.
+    retain_graph defaults to create_graph (a graph that will be differentiated again must
+    keep what its nodes saved)."""
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     if grad_tensors is None or isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
-    grads = [_root_grad(t, g) for t, g in zip(tensors, grad_tensors)]
+    grads = [_root_grad(t, g, create_graph) for t, g in zip(tensors, grad_tensors)]
+    if retain_graph is None:
+        retain_graph = create_graph
     capture = None
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         capture = {id(t): None for t in inputs}
-    run_backward(tensors, grads, bool(retain_graph), capture)
+    run_backward(tensors, grads, bool(retain_graph), capture, create_graph=create_graph)
     if capture is not None:
         for tensor in inputs:
             grad = capture[id(tensor)]
+            if grad is not None and not create_graph:
+                grad = grad.detach()
             if grad is not None:
-                tensor.grad = grad.detach() if tensor.grad is None else tensor.grad + grad
+                tensor.grad = grad if tensor.grad is None else tensor.grad + grad
 
 
-def _root_grad(tensor: Any, grad: Any) -> Any:
+def _root_grad(tensor: Any, grad: Any, create_graph: bool = False) -> Any:
     if not tensor._requires_grad:
         raise RuntimeError("element 0 of tensors does not require grad and does not have a "
                            "grad_fn")
@@ -499,15 +579,14 @@ def _root_grad(tensor: Any, grad: Any) -> Any:
     if tuple(grad.shape) != tuple(tensor.shape):
         raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {grad.shape} and "
                            f"output[0] has a shape of {tensor.shape}.")
-    return grad.detach()
+    return grad if create_graph else grad.detach()  # create_graph: its own graph goes on
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
          create_graph: bool = False, allow_unused: bool = False) -> tuple:
-    """d(outputs)/d(inputs) as a tuple of tensors, without touching any `.grad`."""
-    if create_graph:
-        raise RuntimeError("create_graph=True (higher-order gradients) is not supported by "
-                           "tinygrad_edu; PyTorch supports it.")
+    """d(outputs)/d(inputs) as a tuple of tensors, without touching any `.grad`.
+    With create_graph=True the results have a graph (they can be differentiated again);
+    retain_graph defaults to create_graph."""
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single_input = isinstance(inputs, Tensor)
     inputs = [inputs] if single_input else list(inputs)
@@ -516,11 +595,13 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     for tensor in inputs:
         if not tensor._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    grads = [_root_grad(t, g) for t, g in zip(outputs, grad_outputs)]
+    grads = [_root_grad(t, g, create_graph) for t, g in zip(outputs, grad_outputs)]
+    if retain_graph is None:
+        retain_graph = create_graph
     capture = {id(t): None for t in inputs}
     # a non-leaf input is captured when the node that made it runs
     capture_nodes = {(id(t.grad_fn), t._output_nr): id(t) for t in inputs if t.grad_fn}
-    run_backward(outputs, grads, bool(retain_graph), capture, capture_nodes)
+    run_backward(outputs, grads, bool(retain_graph), capture, capture_nodes, create_graph)
     result = []
     for index, tensor in enumerate(inputs):
         value = capture[id(tensor)]

@@ -3,15 +3,19 @@ whole function at a point, not of a graph already built.
 
     vjp(f, x, v)    -> (f(x), v^T J)     one backward pass
     jacobian(f, x)  -> J, J[i, j] = d f(x)_i / d x_j
+    vhp(f, x, v)    -> (f(x), v^T H)     H the Hessian of a scalar f: a backward pass of a
+    hvp(f, x, v)    -> (f(x), H v)       backward pass (create_graph=True); H is symmetric,
+                                         so both are that one product
+    jvp(f, x, v)    -> (f(x), J v)       the "double vjp": g(u) = u^T J is linear in u, and
+                                         J v is the vjp of g with v
+    hessian(f, x)   -> H                 the jacobian of x -> grad f(x)
 
 `jacobian` runs one backward pass per element of the output: row i of J is the vjp with
 the one-hot vector e_i. (PyTorch does the same by default; with vectorize=True it batches the
 passes with vmap, which this library does not have, so here vectorize only changes nothing.)
 
 Each call runs `f` once on detached copies of the inputs that require grad, so the caller's
-graph and `.grad` are left alone; the results do not require grad (create_graph=False).
-`hessian`, `jvp`, `hvp` and `vhp` are derivatives of derivatives (a jvp is computed as the
-vjp of a vjp): they need create_graph=True, which tinygrad_edu does not support, and say so.
+graph and `.grad` are left alone; the results do not require grad unless create_graph=True.
 """
 
 import sys
@@ -54,19 +58,13 @@ def _run(func: Callable, inputs: Any, function: str) -> tuple:
     return leaves, outputs, inputs_tuple, outputs_tuple
 
 
-def _gradients(outputs: tuple, leaves: tuple, seeds: tuple) -> list:
+def _gradients(outputs: tuple, leaves: tuple, seeds: tuple, create_graph: bool = False) -> list:
     """d(sum_k seeds_k . outputs_k)/d leaves; None where an input is not used."""
     roots = [(o, s) for o, s in zip(outputs, seeds) if o.requires_grad]
     if not roots:
         return [None] * len(leaves)
     return list(autograd.grad([o for o, _ in roots], list(leaves), [s for _, s in roots],
-                              retain_graph=True, allow_unused=True))
-
-
-def _refuse_create_graph(create_graph: bool) -> None:
-    """autograd.grad's own error for create_graph=True, before any work is done."""
-    if create_graph:
-        autograd.grad((), (), create_graph=True)
+                              retain_graph=True, create_graph=create_graph, allow_unused=True))
 
 
 def _zeros_like(tensor: Tensor) -> Tensor:
@@ -80,7 +78,6 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
     `v` has the outputs' structure; it may be None only for a single one-element output.
     The vjp has the inputs' structure (a tensor for a tensor, a tuple for a tuple).
     """
-    _refuse_create_graph(create_graph)
     leaves, outputs, inputs_tuple, outputs_tuple = _run(func, inputs, "vjp")
     if v is None:
         if len(outputs) != 1 or outputs[0].numel() != 1:
@@ -96,7 +93,7 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
             if tuple(seed.shape) != tuple(output.shape):
                 raise RuntimeError(f"Entry {index} in v has invalid size: should be "
                                    f"{output.shape} but got {seed.shape}.")
-    grads = _gradients(outputs, leaves, seeds)
+    grads = _gradients(outputs, leaves, seeds, create_graph)
     result = []
     for index, (grad, leaf) in enumerate(zip(grads, leaves)):
         if grad is None:
@@ -105,7 +102,9 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
                                    f"of input {index}. This is not allowed in strict mode.")
             grad = _zeros_like(leaf)
         result.append(grad)
-    outputs = tuple(o.detach() for o in outputs)
+    if not create_graph:
+        outputs = tuple(o.detach() for o in outputs)
+        result = [r.detach() for r in result]
     return (outputs if outputs_tuple else outputs[0],
             tuple(result) if inputs_tuple else result[0])
 
@@ -130,7 +129,6 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
         raise RuntimeError("jacobian: strategy=\"forward-mode\" needs forward-mode automatic "
                            "differentiation, which tinygrad_edu does not have; use "
                            "strategy=\"reverse-mode\" (the default)")
-    _refuse_create_graph(create_graph)
     leaves, outputs, inputs_tuple, outputs_tuple = _run(func, inputs, "jacobian")
     blocks = []
     for i, output in enumerate(outputs):
@@ -139,7 +137,7 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
         for k in range(output.numel()):
             seed = _zeros_like(output)
             seed.reshape(-1)[k] = 1.0  # one-hot: this pass gives row k of the Jacobian
-            grads = _gradients((output,), leaves, (seed,))
+            grads = _gradients((output,), leaves, (seed,), create_graph)
             for j, grad in enumerate(grads):
                 used[j] = used[j] or grad is not None
                 rows[j].append(grad if grad is not None else _zeros_like(leaves[j]))
@@ -163,21 +161,97 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
     return blocks[0][0]
 
 
-def _needs_double_backward(name: str) -> Callable:
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError(f"torch.autograd.functional.{name} needs gradients of gradients "
-                           "(create_graph=True), which tinygrad_edu does not support; "
-                           "PyTorch supports it. vjp and jacobian work.")
-    refuse.__name__ = name
-    refuse.__doc__ = (f"PyTorch's {name}: refused here, since it differentiates a backward "
-                      "pass (create_graph=True), which tinygrad_edu does not support.")
-    return refuse
+def _seeds(v: Any, like: tuple, function: str) -> tuple:
+    """v as a tuple shaped like `like` (inputs or outputs), with PyTorch's checks."""
+    if v is None:
+        if len(like) != 1 or like[0].numel() != 1:
+            raise RuntimeError("The vector v can only be None if the input to the "
+                               "user-provided function is a single Tensor with a single "
+                               "element.")
+        return (Tensor._ones_like(like[0]),)
+    seeds, _ = _as_tuple(v, "v", function)
+    if len(seeds) != len(like):
+        raise RuntimeError(f"v is a tuple of invalid length: should be {len(like)} but got "
+                           f"{len(seeds)}.")
+    for index, (seed, tensor) in enumerate(zip(seeds, like)):
+        if tuple(seed.shape) != tuple(tensor.shape):
+            raise RuntimeError(f"Entry {index} in v has invalid size: should be "
+                               f"{tensor.shape} but got {seed.shape}.")
+    return seeds
 
 
-hessian = _needs_double_backward("hessian")
-jvp = _needs_double_backward("jvp")
-hvp = _needs_double_backward("hvp")
-vhp = _needs_double_backward("vhp")
+def _filled(grads: list, leaves: tuple, create_graph: bool) -> list:
+    grads = [g if g is not None else _zeros_like(leaf) for g, leaf in zip(grads, leaves)]
+    return grads if create_graph else [g.detach() for g in grads]
+
+
+def vhp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> tuple:
+    """(func(*inputs), v^T H) for a function with one scalar output: grad f with a graph
+    (create_graph=True), then the gradient of sum(grad f * v)."""
+    leaves, outputs, inputs_tuple, _ = _run(func, inputs, "vhp")
+    if len(outputs) != 1 or outputs[0].numel() != 1:
+        raise RuntimeError("The Tensor returned by the function given to hvp should contain "
+                           "a single element")
+    seeds = _seeds(v, leaves, "vhp")
+    first = _gradients(outputs, leaves, (Tensor._ones_like(outputs[0]),), True)
+    used = [(g, s) for g, s in zip(first, seeds) if g is not None and g.requires_grad]
+    second = _gradients(tuple(g for g, _ in used), leaves, tuple(s for _, s in used),
+                        create_graph) if used else [None] * len(leaves)
+    if strict and any(g is None for g in second):
+        raise RuntimeError("The output of the user-provided function is independent of an "
+                           "input, or its gradient is. This is not allowed in strict mode.")
+    result = _filled(second, leaves, create_graph)
+    output = outputs[0] if create_graph else outputs[0].detach()
+    return output, tuple(result) if inputs_tuple else result[0]
+
+
+def hvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> tuple:
+    """(func(*inputs), H v). A Hessian is symmetric (for a twice continuously
+    differentiable f), so H v = (v^T H)^T: vhp's product. (PyTorch computes it by the double
+    vjp, which gives the same numbers.)"""
+    return vhp(func, inputs, v, create_graph, strict)
+
+
+def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> tuple:
+    """(func(*inputs), J v) by the double-vjp trick: with u a dummy of the outputs' shape,
+    g(u) = u^T J is linear in u, and its vjp with v is (J v)^T; reverse mode twice."""
+    leaves, outputs, inputs_tuple, outputs_tuple = _run(func, inputs, "jvp")
+    seeds = _seeds(v, leaves, "jvp")
+    dummies = tuple(_zeros_like(o).requires_grad_(True) for o in outputs)
+    vjps = _gradients(outputs, leaves, dummies, True)
+    used = [(g, s) for g, s in zip(vjps, seeds) if g is not None and g.requires_grad]
+    products = (list(autograd.grad([g for g, _ in used], list(dummies), [s for _, s in used],
+                                   create_graph=create_graph, allow_unused=True))
+                if used else [None] * len(outputs))
+    if strict and any(p is None for p in products):
+        raise RuntimeError("The output of the user-provided function is independent of an "
+                           "input. This is not allowed in strict mode.")
+    result = _filled(products, outputs, create_graph)
+    outputs = outputs if create_graph else tuple(o.detach() for o in outputs)
+    return (outputs if outputs_tuple else outputs[0],
+            tuple(result) if outputs_tuple else result[0])
+
+
+def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: bool = False,
+            vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode") -> Any:
+    """The Hessian of a scalar function: the jacobian of x -> grad f(x), the gradient taken
+    with create_graph=True so that jacobian can differentiate it. Blocks as jacobian's."""
+    inputs_tuple = isinstance(inputs, (tuple, list))
+
+    def gradient(*xs: Tensor) -> Any:
+        outputs, _ = _as_tuple(func(*xs), "outputs of the user-provided function", "hessian")
+        if len(outputs) != 1 or outputs[0].numel() != 1:
+            raise RuntimeError("The function given to hessian should return a single Tensor "
+                               "with a single element")
+        grads = _gradients(outputs, xs, (Tensor._ones_like(outputs[0]),), True)
+        grads = [g if g is not None else _zeros_like(x) for g, x in zip(grads, xs)]
+        return tuple(grads) if inputs_tuple else grads[0]
+
+    return jacobian(gradient, inputs, create_graph, strict, vectorize, outer_jacobian_strategy)
+
 
 # `from tinygrad_edu.autograd.functional import jacobian` works: autograd is a module, not a
 # package, so this module is made its attribute and registered under that name

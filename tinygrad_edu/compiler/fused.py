@@ -23,7 +23,7 @@ import numpy as np
 from kernels import fusion
 from kernels.strided import numel
 from tinygrad_edu import dispatch, dtypes
-from tinygrad_edu.autograd import Function
+from tinygrad_edu.autograd import Function, once_differentiable
 
 # Above this many elements a forward kernel's outer loop is split across threads (numba
 # prange). As for the eager kernels (kernels/cpu/elementwise.py) that pays only for very
@@ -196,6 +196,7 @@ class Fused(Function):
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     @staticmethod
+    @once_differentiable  # its backward runs kernels (or a recomputed graph) only
     def backward(ctx: Function, *grads: Any) -> Any:
         count = len(ctx.group.spec.outputs)
         grads = tuple(grads) + (None,) * (count - len(grads))  # autograd may send fewer

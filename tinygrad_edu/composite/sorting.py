@@ -119,11 +119,13 @@ class _EvenShare(autograd.Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
+        # Tensor ops: under create_graph=True (grad mode on) they record a graph too
         x, value = ctx.saved_tensors
-        with autograd.no_grad():
-            ties = logical_or(eq(x, value), logical_and(isnan(x), isnan(value)))
-            share = div(grad, sum(ties).to(grad.dtype))
-            return where(ties, share, scalar_tensor(0, grad.dtype, x)).to(grad.dtype), None
+        ties = logical_or(eq(x, value), logical_and(isnan(x), isnan(value)))
+        share = div(grad, sum(ties).to(grad.dtype))
+        return where(ties, share, scalar_tensor(0, grad.dtype, x)).to(grad.dtype), None
+
+    graph_backward = backward
 
 
 def _order_operand(x: Any, dim: Any, name: str) -> int:

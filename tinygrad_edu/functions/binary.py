@@ -1,7 +1,8 @@
 """The binary primitives: Add Sub Mul Div Pow Maximum Minimum Where Atan2.
 
 Operands broadcast; each gradient is summed back to its operand's shape (`unbroadcast`) and
-cast to its dtype. A forward saves only what the needed gradients read.
+cast to its dtype. A forward saves only what the needed gradients read. `graph_backward` is
+each backward again in Tensor ops (`back_to` sums and casts), for create_graph=True.
 """
 
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from kernels import ops
 from tinygrad_edu import dispatch, dtypes
 from tinygrad_edu.autograd import Function
-from tinygrad_edu.functions.broadcasting import _as_dtype, unbroadcast
+from tinygrad_edu.functions.broadcasting import _as_dtype, back_to, unbroadcast
 
 
 class Add(Function):
@@ -24,6 +25,10 @@ class Add(Function):
     def backward(ctx: Function, grad: Any) -> Any:
         return (_as_dtype(unbroadcast(grad, ctx.a[0]), ctx.a[1]),
                 _as_dtype(unbroadcast(grad, ctx.b[0]), ctx.b[1]))
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        return back_to(grad, ctx.a), back_to(grad, ctx.b)
 
 
 class Sub(Function):
@@ -40,6 +45,10 @@ class Sub(Function):
             if ctx.needs_input_grad[1] else None
         return (_as_dtype(unbroadcast(grad, ctx.a[0]), ctx.a[1]),
                 grad_b if grad_b is None else _as_dtype(grad_b, ctx.b[1]))
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        return back_to(grad, ctx.a), back_to(-grad, ctx.b) if ctx.needs_input_grad[1] else None
 
 
 class Mul(Function):
@@ -65,6 +74,13 @@ class Mul(Function):
             grad_b = _as_dtype(unbroadcast(dispatch.binary(ops.MUL, grad, a), ctx.b[0]),
                                ctx.b[1])
         return grad_a, grad_b
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        a, b = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return (back_to(grad * b, ctx.a) if needs[0] else None,
+                back_to(grad * a, ctx.b) if needs[1] else None)
 
 
 class Div(Function):
@@ -92,6 +108,14 @@ class Div(Function):
                                ctx.b[1])
         return grad_a, grad_b
 
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        a, b = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        grad_over_b = grad / b
+        return (back_to(grad_over_b, ctx.a) if needs[0] else None,
+                back_to(-grad_over_b * (a / b), ctx.b) if needs[1] else None)
+
 
 class Atan2(Function):
     """out = atan2(a, b), the angle of the point (b, a); with r2 = a^2 + b^2:
@@ -118,6 +142,14 @@ class Atan2(Function):
             grad_b = _as_dtype(unbroadcast(dispatch.unary(ops.NEG, product), ctx.b[0]),
                                ctx.b[1])
         return grad_a, grad_b
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        a, b = ctx.saved_tensors
+        grad_over_r2 = grad / (a * a + b * b)
+        needs = ctx.needs_input_grad
+        return (back_to(grad_over_r2 * b, ctx.a) if needs[0] else None,
+                back_to(-grad_over_r2 * a, ctx.b) if needs[1] else None)
 
 
 class Pow(Function):
@@ -147,6 +179,19 @@ class Pow(Function):
                                ctx.b[1])
         return grad_a, grad_b
 
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        a, b, out = ctx.saved_tensors
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:  # b * a**(b-1), 0 where b == 0 (as power_back_base)
+            local = (b * a ** (b - 1)).where(b != 0, 0.0)
+            grad_a = back_to(grad * local, ctx.a)
+        if ctx.needs_input_grad[1]:  # out * log(a), 0 where a == 0 and out == 0
+            out = ctx.saved_output(out)
+            local = (out * a.log()).where((a != 0) | (out != 0), 0.0)
+            grad_b = back_to(grad * local, ctx.b)
+        return grad_a, grad_b
+
 
 class Maximum(Function):
     """out = max(a, b); the gradient goes to the larger input, split in half on ties"""
@@ -171,6 +216,14 @@ class Maximum(Function):
         grad_b = dispatch.binary(ops.SUB, grad, grad_a)
         return (_as_dtype(unbroadcast(grad_a, a._shape), a.dtype),
                 _as_dtype(unbroadcast(grad_b, b._shape), b.dtype))
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        a, b = ctx.saved_tensors
+        wins = a > b if ctx.op == ops.MAXIMUM else a < b
+        share_a = wins.to(grad.dtype) + (a == b).to(grad.dtype) * 0.5
+        grad_a = grad * share_a
+        return back_to(grad_a, (a._shape, a.dtype)), back_to(grad - grad_a, (b._shape, b.dtype))
 
 
 class Minimum(Maximum):
@@ -197,3 +250,9 @@ class Where(Function):
         grad_b = dispatch.where(condition, zero, grad, grad.dtype)
         return (None, _as_dtype(unbroadcast(grad_a, ctx.a[0]), ctx.a[1]),
                 _as_dtype(unbroadcast(grad_b, ctx.b[0]), ctx.b[1]))
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        (condition,) = ctx.saved_tensors
+        return (None, back_to(grad.where(condition, 0.0), ctx.a),
+                back_to(grad.where(condition.logical_not(), 0.0), ctx.b))

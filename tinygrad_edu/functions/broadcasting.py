@@ -38,3 +38,23 @@ def _expand_view(x: Any, shape: tuple) -> Any:
         0 if size == 1 and target != 1 else stride
         for size, stride, target in zip(x._shape, x._strides, shape[lead:]))
     return x._view_of(shape, strides, x._offset)
+
+
+# ---- the same two, in Tensor ops (they record a graph): for the graph_backward formulas
+
+
+def sum_to(grad: Any, shape: tuple) -> Any:
+    """unbroadcast in Tensor ops: `grad` summed back to `shape`, recording the Sum."""
+    if grad._shape == shape:
+        return grad
+    lead = len(grad._shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + k for k, size in enumerate(shape) if size == 1 and grad._shape[lead + k] != 1)
+    return grad.sum(dim=axes, keepdim=True).reshape(shape) if axes else grad.reshape(shape)
+
+
+def back_to(grad: Any, like: tuple) -> Any:
+    """`grad` summed back to an input's (shape, dtype) and cast to that dtype, in Tensor ops."""
+    shape, dtype = like
+    grad = sum_to(grad, shape)
+    return grad if grad.dtype is dtype else grad.to(dtype)

@@ -34,6 +34,11 @@ class LogSoftmax(Function):
         probabilities = dispatch.unary(ops.EXP, out)
         return dispatch.binary(ops.SUB, grad, dispatch.binary(ops.MUL, probabilities, total))
 
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        out = ctx.saved_output(ctx.saved_tensors[0])
+        return grad - out.exp() * grad.sum(dim=ctx.dim, keepdim=True)
+
 
 class Softmax(Function):
     """out = exp(x - max) / sum(exp(x - max)) along `dim`; grad_x = out * (grad - sum(grad*out))"""
@@ -56,6 +61,11 @@ class Softmax(Function):
         total = dispatch.reduce(ops.SUM, weighted, (ctx.dim,), grad.dtype)
         total = total._view_of(kept, contiguous_strides(kept), 0)
         return dispatch.binary(ops.MUL, out, dispatch.binary(ops.SUB, grad, total))
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        out = ctx.saved_output(ctx.saved_tensors[0])
+        return out * (grad - (grad * out).sum(dim=ctx.dim, keepdim=True))
 
 
 class CrossEntropy(Function):
@@ -82,6 +92,9 @@ class CrossEntropy(Function):
                                                              smoothing)
         ctx.save_for_backward(target, probabilities)
         ctx.options = (reduction, ignore_index, smoothing, x.dtype)
+        # x itself only for graph_backward (its softmax has to be recomputed with a graph);
+        # not saved_for_backward, so that changing x in place later stays allowed (PyTorch)
+        ctx.logits = (x, x._storage.version)
         if smoothing > 0:
             ctx.label = "AddBackward0"  # PyTorch: (1 - e) * nll + e * smooth, an Add last
         return loss
@@ -90,6 +103,31 @@ class CrossEntropy(Function):
     def backward(ctx: Function, grad: Any) -> Any:
         target, probabilities = ctx.saved_tensors
         return dispatch.cross_entropy_backward(probabilities, target, grad, *ctx.options), None
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        target, _ = ctx.saved_tensors
+        reduction, ignore_index, smoothing, _ = ctx.options
+        x, version = ctx.logits
+        if x._storage.version != version:
+            raise RuntimeError("cross_entropy's logits were modified by an inplace operation "
+                               "since the loss was computed; create_graph=True needs them")
+        classes = x._shape[1]
+        ignored = (target == ignore_index).reshape(-1, 1)
+        onehot = (target.where(ignored.reshape(-1).logical_not(), 0).reshape(-1, 1)
+                  == _classes(x, classes)).to(x.dtype)
+        local = Softmax.apply(x, 1) - smoothing / classes - (1 - smoothing) * onehot
+        if reduction == "none":
+            grad = grad.reshape(-1, 1)
+        elif reduction == "mean":
+            grad = grad / ignored.logical_not().sum().to(grad.dtype)
+        return (local * grad).where(ignored.logical_not(), 0.0), None
+
+
+def _classes(like: Any, count: int) -> Any:
+    """0, 1, ..., count - 1 as int64, on like's device."""
+    from tinygrad_edu.creation import arange  # (creation imports the Tensor class, as we do)
+    return arange(count, device=like.device)
 
 
 def _shift_by_max(x: Any, dim: int) -> tuple:

@@ -7,7 +7,7 @@ from typing import Any
 from kernels import ops
 from tinygrad_edu import dispatch, dtypes
 from tinygrad_edu.autograd import Function
-from tinygrad_edu.functions.broadcasting import _as_dtype, unbroadcast
+from tinygrad_edu.functions.broadcasting import _as_dtype, back_to, unbroadcast
 
 
 class Gather(Function):
@@ -32,6 +32,12 @@ class Gather(Function):
         dispatch.index_add(zeros, indices, grad)
         return zeros
 
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        (indices,) = ctx.saved_tensors
+        zeros = dispatch.full_like(grad, ctx.shape, 0, grad.dtype)
+        return IndexAdd.apply(zeros, indices, grad)
+
 
 class IndexPut(Function):
     """out = copy of x with out.flatten()[indices[i]] = values[i] (values broadcast);
@@ -53,6 +59,12 @@ class IndexPut(Function):
         grad_values = dispatch.take(dispatch.contiguous(grad), indices)
         return grad_x, None, _as_dtype(unbroadcast(grad_values, ctx.values[0]), ctx.values[1])
 
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        (indices,) = ctx.saved_tensors
+        grad_x = IndexPut.apply(grad, indices, grad.new_zeros(()))
+        return grad_x, None, back_to(Gather.apply(grad, indices), ctx.values)
+
 
 class IndexAdd(Function):
     """out = copy of x with out.flatten()[indices[i]] += values[i] (repeats add up; values of
@@ -71,3 +83,8 @@ class IndexAdd(Function):
         (indices,) = ctx.saved_tensors
         grad_values = dispatch.take(dispatch.contiguous(grad), indices)
         return grad, None, _as_dtype(grad_values, ctx.values_dtype)
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        (indices,) = ctx.saved_tensors
+        return grad, None, Gather.apply(grad, indices).to(ctx.values_dtype)

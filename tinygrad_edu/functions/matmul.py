@@ -29,6 +29,16 @@ class Mm(Function):
             grad_b = _as_dtype(dispatch.matmul(_transpose(a), grad, grad.dtype), ctx.dtypes[1])
         return grad_a, grad_b
 
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        a, b = ctx.saved_tensors
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = Mm.apply(grad, b.transpose(-2, -1), grad.dtype).to(ctx.dtypes[0])
+        if ctx.needs_input_grad[1]:
+            grad_b = Mm.apply(a.transpose(-2, -1), grad, grad.dtype).to(ctx.dtypes[1])
+        return grad_a, grad_b
+
 
 class Linear(Function):
     """out = x @ weight^T + bias for x (n, in), weight (out, in), bias (out,) or None;
@@ -72,6 +82,17 @@ class Linear(Function):
             grad_weight, grad_bias = dispatch.linear_grad_weight(grad, x, with_bias)
         elif with_bias:
             grad_bias = dispatch.reduce(ops.SUM, grad, (0,), grad.dtype)
+        return grad_x, grad_weight, grad_bias
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        x, weight, *relu_output = ctx.saved_tensors
+        if relu_output:  # where the ReLU passed its input (a mask: no graph needed)
+            grad = grad * (relu_output[0] > 0).to(grad.dtype)
+        needs = ctx.needs_input_grad
+        grad_x = Mm.apply(grad, weight, grad.dtype) if needs[0] else None
+        grad_weight = Mm.apply(grad.t(), x, grad.dtype) if needs[1] else None
+        grad_bias = grad.sum(dim=0) if ctx.has_bias and needs[2] else None
         return grad_x, grad_weight, grad_bias
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from kernels.strided import contiguous_strides, numel
 from tinygrad_edu import dispatch, dtypes
 from tinygrad_edu.autograd import Function
-from tinygrad_edu.functions.broadcasting import _as_dtype, _expand_view, unbroadcast
+from tinygrad_edu.functions.broadcasting import _as_dtype, _expand_view, sum_to, unbroadcast
+from tinygrad_edu.functions.indexing import Gather, IndexAdd, IndexPut
 
 
 class View(Function):
@@ -23,6 +24,10 @@ class View(Function):
         if not grad.is_contiguous():
             grad = dispatch.contiguous(grad)
         return grad._view_of(ctx.shape, contiguous_strides(ctx.shape), grad._offset)
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        return grad.reshape(ctx.shape)
 
 
 class Permute(Function):
@@ -42,6 +47,10 @@ class Permute(Function):
         return grad._view_of(tuple(grad._shape[k] for k in inverse),
                              tuple(grad._strides[k] for k in inverse), grad._offset)
 
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        return grad.permute([ctx.order.index(axis) for axis in range(len(ctx.order))])
+
 
 class Expand(Function):
     """out = x broadcast to `shape` with 0 strides (no copy); grad summed back"""
@@ -54,6 +63,10 @@ class Expand(Function):
     @staticmethod
     def backward(ctx: Function, grad: Any) -> Any:
         return unbroadcast(grad, ctx.shape)
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        return sum_to(grad, ctx.shape)
 
 
 class Slice(Function):
@@ -75,6 +88,16 @@ class Slice(Function):
         shape, strides, offset = ctx.window(zeros._shape, zeros._strides, 0)
         dispatch.copy_into(grad, zeros._view_of(shape, strides, offset))
         return zeros
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        # the window's element numbers in x (row-major), then grad added there: IndexAdd
+        count = numel(ctx.shape)
+        numbers = _arange_like(grad, count)
+        shape, strides, offset = ctx.window(ctx.shape, contiguous_strides(ctx.shape), 0)
+        positions = dispatch.contiguous(numbers._view_of(shape, strides, offset))
+        zeros = dispatch.full_like(grad, ctx.shape, 0, grad.dtype)
+        return IndexAdd.apply(zeros, positions, grad.contiguous())
 
 
 class Cat(Function):
@@ -101,6 +124,14 @@ class Cat(Function):
         for size, dtype in zip(ctx.sizes, ctx.dtypes):
             grads.append(_as_dtype(grad._view_of(*_narrow_geometry(grad, ctx.dim, start, size)),
                                    dtype))
+            start += size
+        return tuple(grads)
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> tuple:
+        grads, start = [], 0
+        for size, dtype in zip(ctx.sizes, ctx.dtypes):
+            grads.append(grad.narrow(ctx.dim, start, size).to(dtype))
             start += size
         return tuple(grads)
 
@@ -139,6 +170,26 @@ class CopySlices(Function):
         dispatch.copy_into(dispatch.full_like(grad, (), 0, grad.dtype), window)
         return grad_base, grad_result
 
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> tuple:
+        # element numbers of the base's memory layout, read through the base's geometry and
+        # through the window's: grad_base is grad with the window's elements set to 0
+        # (IndexPut), grad_result is grad at them (Gather)
+        shape, strides = ctx.base
+        extent = 1 + sum((size - 1) * stride for size, stride in zip(shape, strides)) \
+            if numel(shape) else 0
+        memory = _arange_like(grad, extent)
+        slots = dispatch.contiguous(memory._view_of(shape, strides, 0))  # base order -> slot
+        # slot -> the base element that lives there (each slot holds at most one)
+        element = dispatch.full_like(memory, (extent,), 0, dtypes.int64)
+        dispatch.index_put(element, slots, _arange_like(grad, numel(shape)))
+        window = dispatch.contiguous(memory._view_of(*ctx.window))
+        positions = dispatch.take(element, window)  # base element numbers of the window
+        flat = grad.contiguous().reshape(-1)
+        grad_base = IndexPut.apply(flat, positions, flat.new_zeros(())).reshape(shape)
+        grad_result = Gather.apply(flat, positions) if ctx.needs_input_grad[1] else None
+        return grad_base, grad_result
+
 
 def _narrow_geometry(x: Any, dim: int, start: int, length: int) -> tuple:
     shape = list(x._shape)
@@ -156,3 +207,11 @@ class Clone(Function):
     @staticmethod
     def backward(ctx: Function, grad: Any) -> Any:
         return grad
+
+    graph_backward = backward  # grad itself: its graph goes on
+
+
+def _arange_like(like: Any, count: int) -> Any:
+    """0, 1, ..., count - 1 as an int64 tensor on like's device (element numbers)."""
+    from tinygrad_edu.creation import arange  # (creation imports the Tensor class, as we do)
+    return arange(count, device=like.device)

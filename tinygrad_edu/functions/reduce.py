@@ -7,10 +7,11 @@ the product of the other elements, Amax's and Amin's shared by the elements that
 from typing import Any
 
 from kernels import ops
-from kernels.strided import contiguous_strides
+from kernels.strided import contiguous_strides, numel
 from tinygrad_edu import dispatch, dtypes
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.functions.broadcasting import _as_dtype, _expand_view
+from tinygrad_edu.functions.movement import Cat
 
 
 def _keepdim_shape(shape: tuple, axes: tuple) -> tuple:
@@ -39,6 +40,11 @@ class Sum(Function):
         shape = _keepdim_shape(ctx.shape, ctx.axes)
         grad = dispatch.contiguous(grad)._view_of(shape, contiguous_strides(shape), 0)
         return _as_dtype(_expand_view(grad, ctx.shape), ctx.dtype)
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        grad = grad.reshape(_keepdim_shape(ctx.shape, ctx.axes)).expand(ctx.shape)
+        return grad if grad.dtype is ctx.dtype else grad.to(ctx.dtype)
 
 
 class Prod(Function):
@@ -77,6 +83,29 @@ class Prod(Function):
                                               one_zero, zero, x.dtype), x.dtype)
         return dispatch.binary(ops.MUL, local, _keep(dispatch.contiguous(grad), shape))
 
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        # the product of the other elements as (product of those before) * (of those after),
+        # two cumprods: exact where x has zeros and differentiable again (out / x is neither)
+        (x,) = ctx.saved_tensors
+        kept = [axis for axis in range(len(x._shape)) if axis not in ctx.axes]
+        order = kept + list(ctx.axes)
+        moved = x.permute(order)
+        rows = moved.reshape(-1, numel(tuple(x._shape[a] for a in ctx.axes)))
+        before = _exclusive_cumprod(rows)
+        after = _exclusive_cumprod(rows.flip(1)).flip(1)
+        others = (before * after).reshape(moved.shape)
+        inverse = [order.index(axis) for axis in range(len(order))]
+        return others.permute(inverse) * grad.reshape(_keepdim_shape(x._shape, ctx.axes))
+
+
+def _exclusive_cumprod(rows: Any) -> Any:
+    """out[:, i] = product of rows[:, :i] (1 for i = 0), in Tensor ops."""
+    ones = rows.new_ones((rows.shape[0], 1))
+    if rows.shape[1] <= 1:
+        return ones.expand(rows.shape)
+    return Cat.apply(ones, rows[:, :-1].cumprod(1), dim=1, dtype=rows.dtype)
+
 
 def _keep(x: Any, shape: tuple) -> Any:
     """A contiguous reduction result viewed with its reduced axes kept as size 1."""
@@ -110,6 +139,13 @@ class Amax(Function):
         count = count._view_of(shape, contiguous_strides(shape), 0)
         share = dispatch.binary(ops.DIV, grad, count)
         return dispatch.binary(ops.MUL, is_extreme, share)
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        x, kept = ctx.saved_tensors  # which elements won does not change: no graph needed
+        is_extreme = (x == kept).to(grad.dtype)
+        count = is_extreme.sum(dim=ctx.axes, keepdim=True)
+        return is_extreme * (grad.reshape(kept._shape) / count)
 
 
 class Amin(Amax):

@@ -23,6 +23,10 @@ class Cast(Function):
     def backward(ctx: Function, grad: Any) -> Any:
         return _as_dtype(grad, ctx.dtype)
 
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        return grad.to(ctx.dtype)
+
     def name(self) -> str:
         return "ToCopyBackward0"
 
@@ -38,6 +42,10 @@ class ToDevice(Function):
     @staticmethod
     def backward(ctx: Function, grad: Any) -> Any:
         return _transfer(grad, ctx.device)
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        return ToDevice.apply(grad, ctx.device)
 
     def name(self) -> str:
         return "ToCopyBackward0"

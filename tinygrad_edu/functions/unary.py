@@ -1,10 +1,12 @@
 """The unary primitives: Neg Exp Log Log1p Sqrt Rsqrt Sin Cos Tanh Erf Sigmoid Relu Abs
 Reciprocal Sign, Asin Acos Atan Expm1, and the steps Floor Ceil Trunc Round (gradient 0).
 
-Most are one line over `_Unary`: the kernel op code of f, that of its derivative, and
-whether the backward reads the input or the output (exp's derivative is exp itself).
+Most are a few lines over `_Unary`: the kernel op code of f, that of its derivative,
+whether the backward reads the input or the output (exp's derivative is exp itself), and
+`chain`, the same gradient written in Tensor ops for create_graph=True (`graph_backward`).
 """
 
+import math
 from typing import Any
 
 import numpy as np
@@ -20,12 +22,14 @@ def _float_dtype(x: Any) -> dtypes.dtype:
 
 
 class _Unary(Function):
-    """out = f(x); grad_x = BACK(saved, grad), saved = x or out as `saves` says."""
+    """out = f(x); grad_x = BACK(saved, grad), saved = x or out as `saves` says;
+    `chain(grad, saved)` is grad_x in Tensor ops."""
 
     op = ops.IDENTITY
     back_op = ops.MUL
     saves = "input"
     float_result = True
+    chain = staticmethod(lambda grad, saved: grad * saved)
 
     @staticmethod
     def forward(ctx: Function, x: Any) -> Any:
@@ -41,84 +45,110 @@ class _Unary(Function):
         (saved,) = ctx.saved_tensors
         return dispatch.binary(ctx.back_op, saved, grad, grad.dtype)
 
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        (saved,) = ctx.saved_tensors
+        if ctx.saves == "output":  # out again with this node as its grad_fn
+            saved = ctx.saved_output(saved)
+        return ctx.chain(grad, saved)
+
 
 class Exp(_Unary):
     op, back_op, saves = ops.EXP, ops.EXP_BACK, "output"
+    chain = staticmethod(lambda grad, out: grad * out)
 
 
 class Log(_Unary):
     op, back_op = ops.LOG, ops.LOG_BACK
+    chain = staticmethod(lambda grad, x: grad / x)
 
 
 class Log1p(_Unary):
     op, back_op = ops.LOG1P, ops.LOG1P_BACK
     label = "Log1PBackward0"  # PyTorch's spelling
+    chain = staticmethod(lambda grad, x: grad / (x + 1))
 
 
 class Sqrt(_Unary):
     op, back_op, saves = ops.SQRT, ops.SQRT_BACK, "output"
+    chain = staticmethod(lambda grad, out: grad / (2 * out))
 
 
 class Rsqrt(_Unary):
+    """out = x^(-1/2); grad_x = -grad * out^3 / 2"""
+
     op, back_op, saves = ops.RSQRT, ops.RSQRT_BACK, "output"
+    chain = staticmethod(lambda grad, out: grad * out * out * out * -0.5)
 
 
 class Sin(_Unary):
     op, back_op = ops.SIN, ops.SIN_BACK
+    chain = staticmethod(lambda grad, x: grad * x.cos())
 
 
 class Cos(_Unary):
     op, back_op = ops.COS, ops.COS_BACK
+    chain = staticmethod(lambda grad, x: grad * -x.sin())
 
 
 class Tanh(_Unary):
     op, back_op, saves = ops.TANH, ops.TANH_BACK, "output"
+    chain = staticmethod(lambda grad, out: grad * (1 - out * out))
 
 
 class Erf(_Unary):
     """out = erf(x); grad_x = grad * 2/sqrt(pi) * exp(-x^2)"""
 
     op, back_op = ops.ERF, ops.ERF_BACK
+    chain = staticmethod(lambda grad, x: grad * (2 / math.sqrt(math.pi)) * (-(x * x)).exp())
 
 
 class Asin(_Unary):
     """out = asin(x); grad_x = grad / sqrt(1 - x^2)"""
 
     op, back_op = ops.ASIN, ops.ASIN_BACK
+    chain = staticmethod(lambda grad, x: grad * (1 - x * x).rsqrt())
 
 
 class Acos(_Unary):
     """out = acos(x); grad_x = -grad / sqrt(1 - x^2)"""
 
     op, back_op = ops.ACOS, ops.ACOS_BACK
+    chain = staticmethod(lambda grad, x: -grad * (1 - x * x).rsqrt())
 
 
 class Atan(_Unary):
     """out = atan(x); grad_x = grad / (1 + x^2)"""
 
     op, back_op = ops.ATAN, ops.ATAN_BACK
+    chain = staticmethod(lambda grad, x: grad / (1 + x * x))
 
 
 class Expm1(_Unary):
     """out = e^x - 1 (accurate near 0); grad_x = grad * (out + 1)"""
 
     op, back_op, saves = ops.EXPM1, ops.EXPM1_BACK, "output"
+    chain = staticmethod(lambda grad, out: grad * (out + 1))
 
 
 class Sigmoid(_Unary):
     op, back_op, saves = ops.SIGMOID, ops.SIGMOID_BACK, "output"
+    chain = staticmethod(lambda grad, out: grad * out * (1 - out))
 
 
 class Reciprocal(_Unary):
     op, back_op, saves = ops.RECIPROCAL, ops.RECIPROCAL_BACK, "output"
+    chain = staticmethod(lambda grad, out: -grad * out * out)
 
 
 class Relu(_Unary):
     op, back_op, float_result = ops.RELU, ops.RELU_BACK, False
+    chain = staticmethod(lambda grad, x: grad * (x > 0).to(grad.dtype))
 
 
 class Abs(_Unary):
     op, back_op, float_result = ops.ABS, ops.ABS_BACK, False
+    chain = staticmethod(lambda grad, x: grad * x.sign())
 
 
 class Neg(Function):
@@ -131,6 +161,10 @@ class Neg(Function):
     @staticmethod
     def backward(ctx: Function, grad: Any) -> Any:
         return dispatch.unary(ops.NEG, grad)
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        return -grad
 
 
 def _floor(x: Any) -> Any:
@@ -195,6 +229,8 @@ class _Step(Function):
     def backward(ctx: Function, grad: Any) -> Any:
         return dispatch.full_like(grad, ctx.shape, 0, grad.dtype)
 
+    graph_backward = backward  # zeros: a constant, whose graph is empty
+
 
 class Floor(_Step):
     rounding = staticmethod(_floor)
@@ -223,3 +259,5 @@ class Sign(Function):
     @staticmethod
     def backward(ctx: Function, grad: Any) -> Any:
         return dispatch.full_like(grad, ctx.shape, 0, grad.dtype)
+
+    graph_backward = backward  # zeros: a constant

@@ -10,6 +10,11 @@ proportional to the kernel size; the backend does them in one pass (kernels/cpu/
     MaxPool2DWithIndices   out = max over each window of x    (positions kept for backward)
 
 All work on 4-d (N, C, H, W) tensors; 1-d layers reshape to H = 1 first.
+
+For create_graph=True each has a `graph_backward` made of these same primitives: the three
+conv2d maps are each other's adjoints (conv2d in x, its transpose, and the weight gradient
+`ConvolutionWeightGrad`, which is linear in each of its two inputs), so the gradient of
+any of them is one of the others, and can be differentiated again.
 ConvolutionTranspose needs no kernel of its own: the transposed convolution is exactly what
 conv2d's input gradient computes, so the three conv2d methods of the backend serve both
 primitives, with the roles of forward and backward exchanged.
@@ -21,6 +26,7 @@ from kernels import ops
 from kernels.strided import Strided
 from tinygrad_edu import dispatch, dtypes
 from tinygrad_edu.autograd import Function
+from tinygrad_edu.functions import IndexAdd
 from tinygrad_edu.tensor import Tensor
 
 NN_PRIMITIVES = ("Convolution", "ConvolutionTranspose", "MaxPool2DWithIndices")
@@ -70,6 +76,17 @@ class Convolution(Function):
         if ctx.has_bias and needs[2]:
             grad_bias = _wrap(backend.conv2d_grad_bias(grad._strided()), weight._shape[:1],
                               grad)
+        return grad_x, grad_weight, grad_bias
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> tuple:
+        x, weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        grad_x = ConvolutionTranspose.apply(grad, weight, None, *ctx.geometry,
+                                            x._shape[2:]) if needs[0] else None
+        grad_weight = ConvolutionWeightGrad.apply(x, grad, weight._shape, *ctx.geometry) \
+            if needs[1] else None
+        grad_bias = grad.sum(dim=(0, 2, 3)) if ctx.has_bias and needs[2] else None
         return grad_x, grad_weight, grad_bias
 
 
@@ -132,6 +149,48 @@ class ConvolutionTranspose(Function):
                               grad)
         return grad_x, grad_weight, grad_bias
 
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> tuple:
+        x, weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        grad_x = Convolution.apply(grad, weight, None, *ctx.geometry, x._shape[2:]) \
+            if needs[0] else None
+        grad_weight = ConvolutionWeightGrad.apply(grad, x, weight._shape, *ctx.geometry) \
+            if needs[1] else None
+        grad_bias = grad.sum(dim=(0, 2, 3)) if ctx.has_bias and needs[2] else None
+        return grad_x, grad_weight, grad_bias
+
+
+class ConvolutionWeightGrad(Function):
+    """conv2d's weight gradient as an op of its own, out = W(x, g) with out[o, c, p, q] =
+    sum over n, i, j of g[n, o, i, j] * x[n, g*Cg + c, ih, iw] (backend.conv2d_grad_weight).
+    Only create_graph=True makes one (Convolution's graph_backward). W is linear in x and in
+    g, and <G, W(x, g)> = <g, conv2d(x, G)> = <conv2d_transpose(g, G), x>, so:
+
+    grad_x = ConvolutionTranspose(g, G)      grad_g = Convolution(x, G)
+    """
+
+    @staticmethod
+    def forward(ctx: Function, x: Any, grad_out: Any, weight_shape: tuple, stride: tuple,
+                padding: tuple, dilation: tuple, groups: int) -> Any:
+        ctx.save_for_backward(x, grad_out)
+        ctx.geometry = (stride, padding, dilation, groups)
+        buffer = x._storage.backend.conv2d_grad_weight(x._strided(), grad_out._strided(),
+                                                       weight_shape, *ctx.geometry)
+        return _wrap(buffer, weight_shape, x)
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> tuple:
+        x, grad_out = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        grad_x = ConvolutionTranspose.apply(grad_out, grad, None, *ctx.geometry,
+                                            x._shape[2:]) if needs[0] else None
+        grad_g = Convolution.apply(x, grad, None, *ctx.geometry, grad_out._shape[2:]) \
+            if needs[1] else None
+        return grad_x, grad_g
+
+    backward = graph_backward  # the same formula serves both: these primitives are fast
+
 
 class MaxPool2DWithIndices(Function):
     """out[n, c, i, j] = max over the window of x[n, c] (padding never wins: it reads -inf);
@@ -160,4 +219,10 @@ class MaxPool2DWithIndices(Function):
         grad_x = dispatch.full_like(grad, ctx.shape, 0, grad.dtype)
         dispatch.index_add(grad_x, positions, grad)
         return grad_x
+
+    @staticmethod
+    def graph_backward(ctx: Function, grad: Any) -> Any:
+        (positions,) = ctx.saved_tensors
+        zeros = dispatch.full_like(grad, ctx.shape, 0, grad.dtype)
+        return IndexAdd.apply(zeros, positions, grad.contiguous())
 

@@ -45,7 +45,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tinygrad_edu import autograd, creation
-from tinygrad_edu.autograd import Function, enable_grad, no_grad
+from tinygrad_edu.autograd import Function, enable_grad, no_grad, once_differentiable
 from tinygrad_edu.tensor import Tensor
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointFunction"]
@@ -113,6 +113,7 @@ class CheckpointFunction(Function):
         return tuple(o for o in outputs if isinstance(o, Tensor))
 
     @staticmethod
+    @once_differentiable  # its backward runs kernels (or a recomputed graph) only
     def backward(ctx: Function, *grads: Any) -> tuple:
         args = list(ctx.others)
         for position, tensor in zip(ctx.positions, ctx.saved_tensors):

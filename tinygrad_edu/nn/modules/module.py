@@ -81,6 +81,8 @@ class _HookIdentity(autograd.Function):
         grads = tuple(grads) + (None,) * (ctx.count - len(grads))  # missing trailing ones
         return tuple(ctx.on_backward(grads))
 
+    graph_backward = backward  # the gradients pass through (with their graph, if any)
+
 
 class _BackwardHooks:
     """One module call's full backward hooks (PyTorch's torch.utils.hooks.BackwardHook).
