@@ -236,6 +236,27 @@ ok = torch.autograd.gradcheck(wrong_relu_square, (a,), raise_exception=False)
 print("gradcheck(wrong_relu_square):", ok, "<- caught the missing factor 2")
 
 # %% [markdown]
+# ## Gradients of gradients
+#
+# A gradient is computed by ops too, so it can itself be differentiated, if those ops were
+# recorded. `create_graph=True` asks for that: each node then runs its formula written in
+# Tensor ops (`graph_backward` in `tinygrad_edu/functions/`) instead of on bare kernels, and
+# the gradient comes back with a `grad_fn`. Differentiating `g . v` once more gives the
+# Hessian-vector product $Hv$ without ever forming $H$; gradient penalties (WGAN-GP) and
+# meta-learning (MAML) are built on exactly this.
+
+# %%
+x = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)
+f = (x**3).sum() + x[0] * x[1]  # Hessian: diag(6x) + the 1s that x[0] * x[1] puts off it
+(g,) = torch.autograd.grad(f, x, create_graph=True)
+print("gradient", g, "has grad_fn", g.grad_fn)
+v = torch.tensor([1.0, 0.0, 0.0], dtype=torch.float64)
+(hv,) = torch.autograd.grad((g * v).sum(), x)
+print("H v =", hv, "(expected [6, 1, 0])")
+hessian = torch.autograd.functional.hessian(lambda t: (t**3).sum() + t[0] * t[1], x)
+print("full Hessian:\n", hessian)
+
+# %% [markdown]
 # ## Exercises
 #
 # 1. Print the `grad_fn` chain of `torch.softmax(x, 0)[1]` for a 3-vector `x`. Which nodes
@@ -248,3 +269,6 @@ print("gradcheck(wrong_relu_square):", ok, "<- caught the missing factor 2")
 #    would `backward` compute wrongly if it were allowed?
 # 5. Write `my_sigmoid(x) = 1 / (1 + exp(-x))` from `exp` and division, gradcheck it, and
 #    compare its graph (`viz.draw_graph`) with that of `x.sigmoid()`.
+# 6. Newton's method on $f(x) = \sum_i (x_i^4 - x_i)$: repeat $x \leftarrow x - g / h$ with
+#    $g$ the gradient and $h$ the diagonal of the Hessian (one `hvp` per coordinate, or see
+#    why $f$'s Hessian is diagonal). How many steps from $x = 1$ to the minimum?
