@@ -79,20 +79,7 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
     The vjp has the inputs' structure (a tensor for a tensor, a tuple for a tuple).
     """
     leaves, outputs, inputs_tuple, outputs_tuple = _run(func, inputs, "vjp")
-    if v is None:
-        if len(outputs) != 1 or outputs[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the user-provided function "
-                               "returns a single Tensor with a single element.")
-        seeds = (Tensor._ones_like(outputs[0]),)
-    else:
-        seeds, _ = _as_tuple(v, "v", "vjp")
-        if len(seeds) != len(outputs):
-            raise RuntimeError(f"v is a tuple of invalid length: should be {len(outputs)} but "
-                               f"got {len(seeds)}.")
-        for index, (seed, output) in enumerate(zip(seeds, outputs)):
-            if tuple(seed.shape) != tuple(output.shape):
-                raise RuntimeError(f"Entry {index} in v has invalid size: should be "
-                                   f"{output.shape} but got {seed.shape}.")
+    seeds = _seeds(v, outputs, "vjp", "user-provided function returns")
     grads = _gradients(outputs, leaves, seeds, create_graph)
     result = []
     for index, (grad, leaf) in enumerate(zip(grads, leaves)):
@@ -161,13 +148,13 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
     return blocks[0][0]
 
 
-def _seeds(v: Any, like: tuple, function: str) -> tuple:
+def _seeds(v: Any, like: tuple, function: str,
+           which: str = "input to the user-provided function is") -> tuple:
     """v as a tuple shaped like `like` (inputs or outputs), with PyTorch's checks."""
     if v is None:
         if len(like) != 1 or like[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the "
-                               "user-provided function is a single Tensor with a single "
-                               "element.")
+            raise RuntimeError(f"The vector v can only be None if the {which} a single Tensor "
+                               "with a single element.")
         return (Tensor._ones_like(like[0]),)
     seeds, _ = _as_tuple(v, "v", function)
     if len(seeds) != len(like):
