@@ -480,6 +480,71 @@ def test_argsort_ties_nan_and_empty():
                  "0-d")
 
 
+def stable_argsort(x: np.ndarray, descending: bool) -> np.ndarray:
+    """NumPy's stable argsort along the last axis, nan last ascending and first descending
+    (the data has no -inf, which stands in for nan when descending)."""
+    if not descending:
+        return np.argsort(x, axis=-1, kind="stable")
+    if x.dtype.kind == "f":
+        return np.argsort(np.where(np.isnan(x), -np.inf, -x), axis=-1, kind="stable")
+    return np.argsort(-x.astype(np.int64), axis=-1, kind="stable")
+
+
+def sort_rows(length: int, dtype) -> np.ndarray:
+    """(2, length) values with many ties (and nan, -0.0 for floats): bitonic sort's hard case."""
+    rng = np.random.default_rng(length)
+    x = rng.integers(-3, 3, (2, length)).astype(dtype)
+    if np.dtype(dtype).kind == "f":
+        x.reshape(-1)[::5] = np.nan
+        x.reshape(-1)[1::7] = -0.0
+    return x
+
+
+@pytest.mark.parametrize("length", [1, 2, 7, 33, "just past the block limit"])
+# one dtype per key dtype of the kernels (float64, int64); the reference test has them all
+@pytest.mark.parametrize("dtype", [np.float32, np.int64],
+                         ids=lambda d: np.dtype(d).name)
+def test_argsort_bitonic_is_stable(length, dtype, monkeypatch):
+    """Both paths of kernels/cuda/sort.py against NumPy's stable sort and the CPU backend:
+    rows in shared memory, and (the block limit lowered to 16) rows of 17 in global memory."""
+    from kernels.cpu import CPUBackend
+    from kernels.cuda import sort
+
+    if length == "just past the block limit":
+        monkeypatch.setattr(sort, "BLOCK_SORT_MAX", 16)
+        length = 17
+    x = sort_rows(length, dtype)
+    cpu = CPUBackend()
+    for descending in (False, True):
+        expected = stable_argsort(x, descending)
+        result = flat(backend.argsort(device(x), 1, descending), x.shape)
+        assert_close(result, expected, f"length {length} descending={descending}")
+        assert_close(result, cpu.argsort(Strided(x.reshape(-1), x.shape, (length, 1), 0), 1,
+                                          descending).reshape(x.shape), "against the CPU")
+    # the same rows as a transposed view (non-contiguous), and along axis 0 (indices copied back)
+    base = np.ascontiguousarray(x.T)
+    result = flat(backend.argsort(mirror(base.T, base), 1, True), x.shape)
+    assert_close(result, stable_argsort(x, True), f"length {length}, a transposed view")
+    result = flat(backend.argsort(mirror(base, base), 0, False), base.shape)
+    assert_close(result, stable_argsort(x, False).T, f"length {length}, axis 0")
+
+
+def test_argsort_block_packs_short_rows_and_longer_rows_stay_exact(monkeypatch):
+    """Many short rows share one block (rows_per_block > 1, a part-filled last group); the
+    global path with rows of different padding (n = 5 in 8, 16 in 16) and a grid that wraps."""
+    from kernels.cuda import sort
+
+    x = np.random.default_rng(0).integers(0, 4, (37, 5)).astype(np.float64)
+    assert_close(flat(backend.argsort(device(x), 1, False), x.shape),
+                 stable_argsort(x, False), "37 rows of 5")
+    monkeypatch.setattr(sort, "BLOCK_SORT_MAX", 4)
+    for shape in [(9, 5), (3, 16)]:
+        x = np.random.default_rng(1).integers(0, 3, shape).astype(np.int32)
+        for descending in (False, True):
+            assert_close(flat(backend.argsort(device(x), 1, descending), shape),
+                         stable_argsort(x, descending), f"{shape} descending={descending}")
+
+
 # ---- matmul ---------------------------------------------------------------------------------
 
 # Odd sizes around the tile: 1 (less than a tile), 17 and 33 (one past 16 and 32). Every

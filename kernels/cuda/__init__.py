@@ -8,7 +8,8 @@ Modules, in reading order:
 - `conv`, `optim`: direct-loop convolution and max pooling (forward and backward), and the
   fused optimizer updates (per-step scalars from kernels/optim_math.py, shared with the CPU);
 - `loss`: cross entropy of logits and class indices, fused (one thread per row);
-- `sort`: argsort along one axis (one thread per row, insertion sort: simple, not fast);
+- `sort`: argsort along one axis, a stable bitonic sort of (key, index) pairs: one block
+  per row in shared memory, or one launch per stage in global memory for long rows;
 - `backend`: `CUDABackend`, which plans each call on the host and launches the kernels.
 
 Which numba.cuda runs this

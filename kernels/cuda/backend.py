@@ -262,8 +262,10 @@ class CUDABackend:
 
     def argsort(self, x: Strided, axis: int, descending: bool) -> Buffer:
         """Stable argsort along axis (kernels/cuda/sort.py): copy the rows, the sorted axis
-        last, into a contiguous float64 / int64 scratch; sort each row in one thread; copy
-        the indices back into x's layout when the axis was not the last. All on the device."""
+        last, into a contiguous float64 / int64 scratch; sort each row's (key, index) pairs
+        by a bitonic sort, in shared memory (rows padded to at most sort.BLOCK_SORT_MAX) or
+        in global memory, one launch per stage (longer rows); copy the indices back into x's
+        layout when the axis was not the last. All on the device."""
         _require_device("argsort", x.buffer)
         if not x.shape:  # a 0-d tensor: one row of one
             x = Strided(x.buffer, (1,), (0,), x.offset)
@@ -286,8 +288,32 @@ class CUDABackend:
         self.copy(x, Strided(keys, x.shape, scratch_strides, 0))
         last = axis == len(x.shape) - 1
         order = out if last else self.empty(size, np.int64)
-        sort.argsort_rows_kernel[blocks_for(rows), THREADS_PER_BLOCK](
-            keys, order, n, rows, bool(descending))
+        padded = sort.padded_length(n)
+        descending = bool(descending)
+        if padded <= sort.BLOCK_SORT_MAX:  # whole rows in one block's shared memory
+            rows_per_block = min(sort.BLOCK_SORT_MAX // padded, rows)
+            threads = max(1, min(THREADS_PER_BLOCK, rows_per_block * padded // 2))
+            groups = (rows + rows_per_block - 1) // rows_per_block
+            kernel = sort.argsort_block_float64 if wide is np.float64 \
+                else sort.argsort_block_int64
+            kernel[min(groups, max_blocks()), threads](
+                keys, order, n, rows, padded, rows_per_block, descending)
+        else:  # padded pairs in global memory, one launch per stage (k, j)
+            padded_keys = self.empty(rows * padded, wide)
+            padded_index = self.empty(rows * padded, np.int64)
+            sort.pad_rows_kernel[blocks_for(rows * padded), THREADS_PER_BLOCK](
+                keys, n, rows, padded, padded_keys, padded_index)
+            launch = (blocks_for(rows * padded // 2), THREADS_PER_BLOCK)
+            k = 2
+            while k <= padded:
+                j = k // 2
+                while j > 0:
+                    sort.bitonic_stage_kernel[launch](
+                        padded_keys, padded_index, n, rows, padded, k, j, descending)
+                    j //= 2
+                k *= 2
+            sort.unpad_rows_kernel[blocks_for(size), THREADS_PER_BLOCK](
+                padded_index, n, rows, padded, order)
         if not last:
             self.copy(Strided(order, x.shape, scratch_strides, 0),
                       Strided(out, x.shape, contiguous_strides(x.shape), 0))

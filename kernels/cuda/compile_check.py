@@ -133,9 +133,18 @@ def sweep(backend, every_pair: bool = True) -> None:
             backend.arg_reduce(op, tensor(dtype, (2, 40)), 1)
         # argsort: rows copied to a float64 / int64 scratch, so one kernel per wide dtype;
         # both directions, along the last axis and along another (the indices copied back)
-        for descending in (False, True):
-            backend.argsort(tensor(dtype, (2, 3)), 1, descending)
-            backend.argsort(transposed(tensor(dtype, (2, 3))), 0, descending)
+        # rows of 3 sort in shared memory; with the block limit lowered to 2 the same rows
+        # take the long-row path (global memory, one launch per stage)
+        from kernels.cuda import sort
+        block_sort_max = sort.BLOCK_SORT_MAX
+        for limit in (block_sort_max, 2):
+            sort.BLOCK_SORT_MAX = limit
+            try:
+                for descending in (False, True):
+                    backend.argsort(tensor(dtype, (2, 3)), 1, descending)
+                    backend.argsort(transposed(tensor(dtype, (2, 3))), 0, descending)
+            finally:
+                sort.BLOCK_SORT_MAX = block_sort_max
 
     # matmul, both kernels, batched and not; linear (composed of the kernels above)
     kernel = backend.matmul_kernel
